@@ -1,0 +1,177 @@
+// A loopback endpoint that speaks the SSM JSON 1.1 protocol, enough of it for the adapter:
+// GetParametersByPath (recursive or not, paginated like the real service), GetParameter(s)
+// and PutParameter. The handler reaches it through AWS_ENDPOINT_URL_SSM, so local runs and
+// tests exercise the real @aws-sdk/client-ssm rather than a mock.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type ParameterSource = () => Record<string, string>;
+
+/** What the next requests should suffer, for fault tests. */
+export type SsmFault =
+  | { kind: 'none' }
+  | { kind: 'throttle' }
+  | { kind: 'error500' }
+  | { kind: 'hang' };
+
+export interface SsmServerOptions {
+  /** Read on every request, so edits to the source take effect like `put-parameter`. */
+  parameters: ParameterSource;
+  /** The real service returns at most 10 per page. */
+  pageSize?: number;
+  port?: number;
+}
+
+export interface SsmServer {
+  url: string;
+  /** Every call received, in order, by action name (`GetParametersByPath`, ...). */
+  calls: string[];
+  setFault(fault: SsmFault): void;
+  /** Overrides written by PutParameter, layered over the source. */
+  put(name: string, value: string): void;
+  close(): Promise<void>;
+}
+
+interface StoredParameter {
+  Name: string;
+  Type: 'String';
+  Value: string;
+  Version: number;
+  LastModifiedDate: number;
+  ARN: string;
+  DataType: 'text';
+}
+
+const REGION_ACCOUNT = 'us-east-1:000000000000';
+
+export async function startSsmServer(options: SsmServerOptions): Promise<SsmServer> {
+  const pageSize = options.pageSize ?? 10;
+  const overrides = new Map<string, string>();
+  const versions = new Map<string, number>();
+  const calls: string[] = [];
+  let fault: SsmFault = { kind: 'none' };
+  const hanging = new Set<ServerResponse>();
+
+  const current = (): Map<string, string> => {
+    const all = new Map(Object.entries(options.parameters()));
+    for (const [name, value] of overrides) all.set(name, value);
+    return all;
+  };
+
+  const stored = (name: string, value: string): StoredParameter => ({
+    Name: name,
+    Type: 'String',
+    Value: value,
+    Version: versions.get(name) ?? 1,
+    LastModifiedDate: 1_700_000_000,
+    ARN: `arn:aws:ssm:${REGION_ACCOUNT}:parameter${name}`,
+    DataType: 'text',
+  });
+
+  const actions: Record<string, (input: Record<string, unknown>) => [number, unknown]> = {
+    GetParametersByPath(input) {
+      const path = String(input.Path ?? '');
+      const base = path.endsWith('/') ? path : `${path}/`;
+      const recursive = input.Recursive === true;
+      const max = Math.min(Number(input.MaxResults ?? pageSize), pageSize);
+      const start = input.NextToken ? Number(Buffer.from(String(input.NextToken), 'base64url').toString()) : 0;
+      const names = [...current().keys()]
+        .filter((name) => name.startsWith(base) && (recursive || !name.slice(base.length).includes('/')))
+        .sort();
+      const all = current();
+      const page = names.slice(start, start + max).map((name) => stored(name, all.get(name) ?? ''));
+      const next = start + max < names.length ? Buffer.from(String(start + max)).toString('base64url') : undefined;
+      return [200, next ? { Parameters: page, NextToken: next } : { Parameters: page }];
+    },
+    GetParameter(input) {
+      const name = String(input.Name ?? '');
+      const value = current().get(name);
+      if (value === undefined) return [400, { __type: 'ParameterNotFound', message: 'not found' }];
+      return [200, { Parameter: stored(name, value) }];
+    },
+    GetParameters(input) {
+      const all = current();
+      const names = Array.isArray(input.Names) ? input.Names.map(String) : [];
+      return [
+        200,
+        {
+          Parameters: names.filter((n) => all.has(n)).map((n) => stored(n, all.get(n) ?? '')),
+          InvalidParameters: names.filter((n) => !all.has(n)),
+        },
+      ];
+    },
+    PutParameter(input) {
+      const name = String(input.Name ?? '');
+      const exists = current().has(name);
+      if (exists && input.Overwrite !== true) {
+        return [400, { __type: 'ParameterAlreadyExists', message: 'exists' }];
+      }
+      overrides.set(name, String(input.Value ?? ''));
+      const version = (versions.get(name) ?? (exists ? 1 : 0)) + 1;
+      versions.set(name, version);
+      return [200, { Version: version, Tier: 'Standard' }];
+    },
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.1',
+      'content-length': Buffer.byteLength(text),
+      'x-amzn-requestid': crypto.randomUUID(),
+    });
+    res.end(text);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const action = target.startsWith('AmazonSSM.') ? target.slice('AmazonSSM.'.length) : '';
+    calls.push(action);
+    if (fault.kind === 'hang') {
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    if (fault.kind === 'throttle') {
+      return send(res, 400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
+    }
+    if (fault.kind === 'error500') {
+      return send(res, 500, { __type: 'InternalServerError', message: 'internal' });
+    }
+    const run = actions[action];
+    if (!run) return send(res, 400, { __type: 'InvalidAction', message: 'unsupported action' });
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+    } catch {
+      return send(res, 400, { __type: 'SerializationException', message: 'bad json' });
+    }
+    const [status, body] = run(input);
+    send(res, status, body);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    setFault(next) {
+      fault = next;
+      if (next.kind !== 'hang') for (const res of hanging) res.destroy();
+    },
+    put(name, value) {
+      overrides.set(name, value);
+    },
+    async close() {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
