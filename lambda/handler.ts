@@ -1,5 +1,50 @@
-// Placeholder while the core is being written: the CDK stack bundles this entry point.
-export const handler = async (): Promise<{ statusCode: number; body: string }> => ({
-  statusCode: 500,
-  body: '{"userTag":null,"error":{"code":"INTERNAL","message":"not yet implemented","requestId":"","retryable":false}}',
-});
+// The Lambda entry point: the real SSM client, the keep-alive HTTP agent and the settings,
+// created once per container and shared by every invocation.
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { Agent } from 'undici';
+import { createHandler } from './app.ts';
+import { ConfigRegistry } from './config/registry.ts';
+import { readParametersByPath } from './config/ssm-parameters.ts';
+import { buildSnapshot, type ConfigSnapshot } from './config/snapshot.ts';
+import { AdapterError } from './contract/errors.ts';
+import { errorResult, type HttpResult } from './contract/response.ts';
+import { errorFields, jsonLog } from './observability/log.ts';
+import { readSettings, type Settings } from './settings.ts';
+
+const log = jsonLog();
+
+function build(settings: Settings) {
+  // Default client configuration, so AWS_REGION and AWS_ENDPOINT_URL_SSM apply; the timeouts
+  // keep one slow SSM call inside the refresh budget.
+  const ssm = new SSMClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 } });
+  const registry = new ConfigRegistry<ConfigSnapshot>({
+    load: async (signal) =>
+      buildSnapshot(await readParametersByPath(ssm, settings.parameterPrefix, signal), settings.parameterPrefix, settings.upstreamAllowlist),
+    ttlMs: settings.cacheTtlMs,
+    refreshBudgetMs: settings.ssmBudgetMs,
+    onRefresh: ({ ok, error, ms }) =>
+      ok ? log.info('configuration refreshed', { ms }) : log.warn('configuration refresh failed', { ms, ...errorFields(error) }),
+  });
+  // Short idle timeouts: after a Lambda freeze, pooled sockets may have been closed by the model.
+  const dispatcher = new Agent({
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 15_000,
+    connect: { timeout: settings.upstreamTimeoutMs },
+  });
+  return createHandler({ settings, registry, dispatcher, log });
+}
+
+/** A broken deployment answers every request in the contract's shape and says why in the log, once. */
+function misconfigured(reason: string) {
+  log.error('invalid configuration', { reason });
+  return async (): Promise<HttpResult> => errorResult(new AdapterError('INTERNAL'), null, '');
+}
+
+let built: ReturnType<typeof build> | ReturnType<typeof misconfigured>;
+try {
+  built = build(readSettings());
+} catch (error) {
+  built = misconfigured((error as Error).message);
+}
+
+export const handler = built;

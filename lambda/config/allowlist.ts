@@ -1,0 +1,64 @@
+// Where configured endpoints may point (UPSTREAM_ALLOWLIST): hostnames, IP addresses and CIDRs.
+// The check runs on the WHATWG-parsed URL, whose hostname is already canonical: `2130706433`,
+// `0x7f.1` and `127.1` all arrive here as `127.0.0.1`.
+import { BlockList, isIP } from 'node:net';
+
+export interface Allowlist {
+  /** False when UPSTREAM_ALLOWLIST is unset or empty: any host but the never-allowed ranges. */
+  restricted: boolean;
+  hostnames: Set<string>;
+  addresses: BlockList;
+}
+
+/**
+ * Link-local addresses (the instance metadata service at 169.254.169.254 and fd00:ec2::254
+ * among them) and unspecified addresses are never a model, allowlist or not.
+ */
+const NEVER_ALLOWED = new BlockList();
+NEVER_ALLOWED.addSubnet('169.254.0.0', 16, 'ipv4');
+NEVER_ALLOWED.addSubnet('0.0.0.0', 8, 'ipv4');
+NEVER_ALLOWED.addSubnet('fe80::', 10, 'ipv6');
+NEVER_ALLOWED.addAddress('fd00:ec2::254', 'ipv6');
+NEVER_ALLOWED.addAddress('::', 'ipv6');
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+const family = (address: string): 'ipv4' | 'ipv6' => (isIP(address) === 6 ? 'ipv6' : 'ipv4');
+
+/** Parses `models.internal,10.20.0.0/16,10.1.2.3`; throws on an entry it cannot read. */
+export function parseAllowlist(text: string): Allowlist {
+  const hostnames = new Set<string>();
+  const addresses = new BlockList();
+  const entries = text.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  for (const entry of entries) {
+    const [address = '', bits, extra] = entry.split('/');
+    if (extra === undefined && isIP(address) !== 0) {
+      if (bits === undefined) {
+        addresses.addAddress(address, family(address));
+        continue;
+      }
+      const prefix = Number(bits);
+      const max = isIP(address) === 6 ? 128 : 32;
+      if (/^\d{1,3}$/.test(bits) && prefix <= max) {
+        addresses.addSubnet(address, prefix, family(address));
+        continue;
+      }
+    } else if (bits === undefined && HOSTNAME.test(entry)) {
+      hostnames.add(entry);
+      continue;
+    }
+    throw new Error(`cannot read entry ${JSON.stringify(entry)}: expected a hostname, an IP address or a CIDR`);
+  }
+  return { restricted: entries.length > 0, hostnames, addresses };
+}
+
+/** `hostname` as URL.hostname gives it (IPv6 in brackets). */
+export function isHostAllowed(allowlist: Allowlist, hostname: string): boolean {
+  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname.toLowerCase();
+  const ipFamily = isIP(host);
+  if (ipFamily !== 0) {
+    if (NEVER_ALLOWED.check(host, family(host))) return false;
+    return !allowlist.restricted || allowlist.addresses.check(host, family(host));
+  }
+  return !allowlist.restricted || allowlist.hostnames.has(host);
+}

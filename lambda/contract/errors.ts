@@ -1,0 +1,60 @@
+// The contract's error vocabulary: one status, fixed message and retry hint per code. Messages
+// are fixed texts so that no parser message, URL, host or parameter name can reach B.
+
+export const ERRORS = {
+  INVALID_JSON: { status: 400, retryable: false, message: 'The request body is not a single valid UTF-8 JSON text.' },
+  INVALID_REQUEST: { status: 400, retryable: false, message: 'The request envelope is invalid.' },
+  NOT_FOUND: { status: 404, retryable: false, message: 'No such route.' },
+  UNKNOWN_MODEL: { status: 404, retryable: false, message: 'No model by that name is available.' },
+  METHOD_NOT_ALLOWED: { status: 405, retryable: false, message: 'This method is not allowed on this route.' },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: 'The request body is larger than the limit.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    retryable: false,
+    message: 'The request must be sent as Content-Type application/json in UTF-8, without Content-Encoding.',
+  },
+  MODEL_REJECTED_INPUT: { status: 422, retryable: false, message: 'The model rejected the input.' },
+  UPSTREAM_ERROR: { status: 502, retryable: true, message: 'The model failed to answer.' },
+  UPSTREAM_BAD_RESPONSE: { status: 502, retryable: false, message: 'The model returned an answer that cannot be used.' },
+  UPSTREAM_UNAVAILABLE: { status: 503, retryable: true, message: 'The model is unavailable. Retry later.' },
+  CONFIG_UNAVAILABLE: { status: 503, retryable: true, message: 'The model configuration is unavailable. Retry later.' },
+  UPSTREAM_TIMEOUT: { status: 504, retryable: true, message: 'The model did not answer in time.' },
+  INTERNAL: { status: 500, retryable: false, message: 'Internal error.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface AdapterErrorOptions {
+  /** INVALID_REQUEST only: a fixed description of the broken rule, naming the field. */
+  detail?: string;
+  /** MODEL_REJECTED_INPUT: the model's own status. */
+  upstreamStatus?: number;
+  /** Seconds, for 503 answers. */
+  retryAfter?: number;
+  /** METHOD_NOT_ALLOWED: the methods the route takes, for the Allow header. */
+  allow?: string;
+  /** Kept for the log line (its class and code, never its message), never sent to B. */
+  cause?: unknown;
+}
+
+/** An error with a contract code. Anything else that reaches the error middleware is INTERNAL. */
+export class AdapterError extends Error {
+  override name = 'AdapterError';
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+  readonly upstreamStatus: number | undefined;
+  readonly retryAfter: number | undefined;
+  readonly allow: string | undefined;
+
+  constructor(code: ErrorCode, options: AdapterErrorOptions = {}) {
+    super(code, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.detail = options.detail;
+    this.upstreamStatus = options.upstreamStatus;
+    this.retryAfter = options.retryAfter;
+    this.allow = options.allow;
+  }
+}
+
+/** `INVALID_REQUEST` with a message that names the field. */
+export const invalidRequest = (detail: string): AdapterError => new AdapterError('INVALID_REQUEST', { detail });

@@ -1,0 +1,40 @@
+// B's response bodies, built as text: the model's validated JSON is spliced in verbatim so that
+// big integers, -0 and key order reach B exactly as the model wrote them.
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { AdapterError, ERRORS } from './errors.ts';
+
+export type HttpResult = APIGatewayProxyResult & { headers: Record<string, string> };
+
+const baseHeaders = (): Record<string, string> => ({
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+});
+
+/** Retry-After on every 503 when the cause gave none. */
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
+export function jsonResult(statusCode: number, body: string): HttpResult {
+  return { statusCode, headers: baseHeaders(), body, isBase64Encoded: false };
+}
+
+/** `{"userTag": <as sent>, "result": <modelJson>}`; `modelJson` must already be one validated JSON text. */
+export function successResult(userTag: string, modelJson: string): HttpResult {
+  return jsonResult(200, `{"userTag":${JSON.stringify(userTag)},"result":${modelJson}}`);
+}
+
+export function errorResult(error: AdapterError, userTag: string | null, requestId: string): HttpResult {
+  const spec = ERRORS[error.code];
+  const body: Record<string, unknown> = {
+    code: error.code,
+    message: error.detail === undefined ? spec.message : `${spec.message} ${error.detail}`,
+    requestId,
+    retryable: spec.retryable,
+  };
+  // Only the 422 row tells B the model's status; for the others it is for the logs.
+  if (error.code === 'MODEL_REJECTED_INPUT' && error.upstreamStatus !== undefined) body.upstreamStatus = error.upstreamStatus;
+  const result = jsonResult(spec.status, JSON.stringify({ userTag, error: body }));
+  if (spec.status === 503) result.headers['retry-after'] = String(error.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS);
+  if (error.allow !== undefined) result.headers.allow = error.allow;
+  return result;
+}

@@ -1,0 +1,54 @@
+// The predict route: B's validated envelope to the model and back (contract.md, "What the
+// model receives" and "Success").
+import type { Dispatcher } from 'undici';
+import type { Envelope } from './contract/envelope.ts';
+import { AdapterError } from './contract/errors.ts';
+import { successResult, type HttpResult } from './contract/response.ts';
+import type { ConfigRegistry } from './config/registry.ts';
+import type { ConfigSnapshot } from './config/snapshot.ts';
+import type { HttpRequest } from './http/event.ts';
+import { MODEL_NAME } from './http/routes.ts';
+import type { Settings } from './settings.ts';
+import { callModel } from './upstream/call-model.ts';
+import { modelRequestHeaders } from './upstream/headers.ts';
+
+export interface PredictDeps {
+  settings: Settings;
+  registry: ConfigRegistry<ConfigSnapshot>;
+  dispatcher: Dispatcher;
+}
+
+export interface PredictInput {
+  http: HttpRequest;
+  model: string;
+  envelope: Envelope;
+  /** Milliseconds this invocation may still use (the Lambda's remaining time less a margin). */
+  timeLeft: () => number;
+  signal?: AbortSignal;
+}
+
+export async function predict(deps: PredictDeps, input: PredictInput): Promise<HttpResult> {
+  const { settings } = deps;
+  if (!MODEL_NAME.test(input.model)) throw new AdapterError('UNKNOWN_MODEL');
+  if (input.timeLeft() <= 0) throw new AdapterError('UPSTREAM_TIMEOUT');
+
+  const { value: snapshot } = await deps.registry.get(Math.min(settings.ssmBudgetMs, input.timeLeft()));
+  const configured = snapshot.models.get(input.model);
+  if (!configured) throw new AdapterError('UNKNOWN_MODEL');
+  if (!configured.ok) throw new AdapterError('CONFIG_UNAVAILABLE');
+
+  // Time spent waiting for SSM comes out of the model's share.
+  const timeoutMs = Math.min(settings.upstreamTimeoutMs, input.timeLeft());
+  if (timeoutMs <= 0) throw new AdapterError('UPSTREAM_TIMEOUT');
+
+  const body = JSON.stringify(input.envelope.data);
+  const modelJson = await callModel(deps.dispatcher, {
+    endpoint: configured.endpoint,
+    body,
+    headers: modelRequestHeaders(input.http, Buffer.byteLength(body)),
+    timeoutMs,
+    maxResponseBytes: settings.maxResponseBytes,
+    signal: input.signal,
+  });
+  return successResult(input.envelope.userTag, modelJson);
+}

@@ -1,0 +1,96 @@
+// The one call to a model: undici `request` on a keep-alive Agent (global fetch costs several
+// times the CPU and follows redirects). One deadline covers connecting, the headers and the
+// whole body; the body is capped while it streams, so memory stays bounded.
+import type { Dispatcher } from 'undici';
+import { AdapterError } from '../contract/errors.ts';
+import { singleJsonText } from '../contract/json-text.ts';
+import type { Endpoint } from '../config/endpoint.ts';
+import { clampRetryAfter, errorForStatus } from './status.ts';
+
+export interface ModelCall {
+  endpoint: Endpoint;
+  body: string;
+  headers: Record<string, string>;
+  /** Milliseconds for the whole exchange. */
+  timeoutMs: number;
+  maxResponseBytes: number;
+  /** Aborts the call early, e.g. when the Lambda itself is about to time out. */
+  signal?: AbortSignal;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Error codes of TLS failures, which the contract reports as UPSTREAM_ERROR rather than unavailable. */
+const TLS_FAILURE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|EPROTO)/;
+
+/** The model's answer as one validated JSON text, or an AdapterError with the contract's code. */
+export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promise<string> {
+  const deadline = AbortSignal.timeout(call.timeoutMs);
+  const signal = call.signal ? AbortSignal.any([deadline, call.signal]) : deadline;
+  try {
+    const response = await dispatcher.request({
+      origin: call.endpoint.origin,
+      path: call.endpoint.path,
+      method: 'POST',
+      headers: call.headers,
+      body: call.body,
+      signal,
+      headersTimeout: call.timeoutMs,
+      bodyTimeout: call.timeoutMs,
+    });
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      // The model's error body is never passed on or logged: drop it, keeping the socket if cheap.
+      await response.body.dump({ limit: 64 * 1024, signal }).catch(() => undefined);
+      const code = errorForStatus(response.statusCode);
+      throw new AdapterError(code, {
+        upstreamStatus: response.statusCode,
+        retryAfter: code === 'UPSTREAM_UNAVAILABLE' ? clampRetryAfter(response.headers['retry-after']) : undefined,
+      });
+    }
+    const declared = Number(response.headers['content-length']);
+    if (declared > call.maxResponseBytes) {
+      response.body.destroy();
+      throw new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: response.statusCode });
+    }
+    const bytes = await readCapped(response.body, call.maxResponseBytes);
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      throw new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: response.statusCode });
+    }
+    const json = singleJsonText(text);
+    if (json === undefined) throw new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: response.statusCode });
+    return json;
+  } catch (error) {
+    if (error instanceof AdapterError) throw error;
+    if (signal.aborted) throw new AdapterError('UPSTREAM_TIMEOUT', { cause: error });
+    throw new AdapterError(classifyNetworkError(error), { cause: error });
+  }
+}
+
+function classifyNetworkError(error: unknown): 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ERROR' | 'UPSTREAM_UNAVAILABLE' {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'UPSTREAM_TIMEOUT';
+  if (TLS_FAILURE.test(code)) return 'UPSTREAM_ERROR';
+  return 'UPSTREAM_UNAVAILABLE';
+}
+
+class ResponseTooLarge extends Error {}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of body) {
+      total += chunk.length;
+      if (total > max) throw new ResponseTooLarge();
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    body.destroy();
+    if (error instanceof ResponseTooLarge) throw new AdapterError('UPSTREAM_BAD_RESPONSE');
+    throw error;
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+}

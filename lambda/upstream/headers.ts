@@ -1,0 +1,27 @@
+// The headers a model receives, built from scratch (contract.md, "What the model receives").
+// Nothing B sends is copied wholesale: Authorization, x-api-key, cookies, Host, hop-by-hop and
+// X-Forwarded-For from B never travel; trace context does, when it is well-formed.
+import type { HttpRequest } from '../http/event.ts';
+
+/** W3C trace context: version 00 format, lower-case hex, ids not all zero. */
+const TRACEPARENT = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+/** Printable ASCII without CR/LF, at most 512 bytes (W3C's suggested limit). */
+const TRACESTATE = /^[\x20-\x7e]{1,512}$/;
+
+export function modelRequestHeaders(request: HttpRequest, contentLength: number): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'content-length': String(contentLength),
+    accept: 'application/json',
+    'user-agent': 'contract-adapter',
+  };
+  if (request.requestId) headers['x-request-id'] = request.requestId;
+  if (request.sourceIp) headers['x-forwarded-for'] = request.sourceIp;
+  const traceparent = request.headers.get('traceparent')?.trim();
+  if (traceparent && TRACEPARENT.test(traceparent)) {
+    headers.traceparent = traceparent;
+    const tracestate = request.headers.get('tracestate')?.trim();
+    if (tracestate && TRACESTATE.test(tracestate)) headers.tracestate = tracestate;
+  }
+  return headers;
+}
