@@ -1,0 +1,54 @@
+// The adapter as it runs in Lambda: lambda/handler.ts imported with its environment pointing
+// at a loopback SSM endpoint, so the real SDK, cache and undici agent are exercised.
+import { startSsmServer, type SsmServer } from '../../local/ssm-server.ts';
+import type { Context } from 'aws-lambda';
+import type { HttpResult } from '../../lambda/contract/response.ts';
+import { lambdaContext } from './events.ts';
+
+export const PREFIX = '/contract-adapter/test';
+export const endpointParameter = (model: string): string => `${PREFIX}/models/${model}/endpoint`;
+
+export interface Harness {
+  ssm: SsmServer;
+  parameters: Record<string, string>;
+  invoke(event: unknown, context?: Context): Promise<HttpResult>;
+  close(): Promise<void>;
+}
+
+let instance = 0;
+
+/**
+ * `parameters` may be changed in place between calls (the SSM endpoint reads it every time).
+ * `env` adds to or overrides the adapter's environment for this instance of the handler.
+ */
+export async function startHarness(parameters: Record<string, string>, env: Record<string, string> = {}): Promise<Harness> {
+  const ssm = await startSsmServer({ parameters: () => parameters });
+  const previous = { ...process.env };
+  Object.assign(process.env, {
+    PARAMETER_PREFIX: PREFIX,
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_SSM: ssm.url,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    PARAMETER_CACHE_TTL_SECONDS: '30',
+    ...env,
+  });
+  // A fresh module instance per harness: the handler reads its settings once, at import.
+  const { handler } = (await import(`../../lambda/handler.ts?instance=${++instance}`)) as {
+    handler: (event: unknown, context: Context) => Promise<HttpResult>;
+  };
+  process.env = previous;
+  return {
+    ssm,
+    parameters,
+    invoke: (event, context = lambdaContext()) => handler(event, context),
+    close: () => ssm.close(),
+  };
+}
+
+export interface ErrorBody {
+  userTag: string | null;
+  error: { code: string; message: string; requestId: string; retryable: boolean; upstreamStatus?: number };
+}
+
+export const parseBody = <T = ErrorBody>(result: HttpResult): T => JSON.parse(result.body) as T;
