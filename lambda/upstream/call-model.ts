@@ -25,8 +25,10 @@ const TLS_FAILURE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED
 
 /** The model's answer as one validated JSON text, or an AdapterError with the contract's code. */
 export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promise<string> {
-  const deadline = AbortSignal.timeout(call.timeoutMs);
-  const signal = call.signal ? AbortSignal.any([deadline, call.signal]) : deadline;
+  // A timer we clear when done, unlike AbortSignal.timeout: nothing may abort a finished call.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException('model deadline', 'TimeoutError')), call.timeoutMs);
+  const signal = call.signal ? AbortSignal.any([deadline.signal, call.signal]) : deadline.signal;
   try {
     const response = await dispatcher.request({
       origin: call.endpoint.origin,
@@ -49,7 +51,7 @@ export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promis
     }
     const declared = Number(response.headers['content-length']);
     if (declared > call.maxResponseBytes) {
-      response.body.destroy();
+      discard(response.body);
       throw new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: response.statusCode });
     }
     const bytes = await readCapped(response.body, call.maxResponseBytes);
@@ -66,7 +68,15 @@ export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promis
     if (error instanceof AdapterError) throw error;
     if (signal.aborted) throw new AdapterError('UPSTREAM_TIMEOUT', { cause: error });
     throw new AdapterError(classifyNetworkError(error), { cause: error });
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** Drops a body we will not read; its socket goes, and a late error on it is expected. */
+function discard(body: { destroy(): unknown; on(event: 'error', listener: () => void): unknown }): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function classifyNetworkError(error: unknown): 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ERROR' | 'UPSTREAM_UNAVAILABLE' {
@@ -78,7 +88,9 @@ function classifyNetworkError(error: unknown): 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ER
 
 class ResponseTooLarge extends Error {}
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, max: number): Promise<Buffer> {
+type Body = AsyncIterable<Buffer> & Parameters<typeof discard>[0];
+
+async function readCapped(body: Body, max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   try {
@@ -88,7 +100,7 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, 
       chunks.push(chunk);
     }
   } catch (error) {
-    body.destroy();
+    discard(body);
     if (error instanceof ResponseTooLarge) throw new AdapterError('UPSTREAM_BAD_RESPONSE');
     throw error;
   }

@@ -23,8 +23,7 @@ let instance = 0;
  */
 export async function startHarness(parameters: Record<string, string>, env: Record<string, string> = {}): Promise<Harness> {
   const ssm = await startSsmServer({ parameters: () => parameters });
-  const previous = { ...process.env };
-  Object.assign(process.env, {
+  const environment = {
     PARAMETER_PREFIX: PREFIX,
     AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL_SSM: ssm.url,
@@ -32,16 +31,21 @@ export async function startHarness(parameters: Record<string, string>, env: Reco
     AWS_SECRET_ACCESS_KEY: 'test',
     PARAMETER_CACHE_TTL_SECONDS: '30',
     ...env,
-  });
+  };
+  Object.assign(process.env, environment);
   // A fresh module instance per harness: the handler reads its settings once, at import.
   const { handler } = (await import(`../../lambda/handler.ts?instance=${++instance}`)) as {
     handler: (event: unknown, context: Context) => Promise<HttpResult>;
   };
-  process.env = previous;
   return {
     ssm,
     parameters,
-    invoke: (event, context = lambdaContext()) => handler(event, context),
+    // The SDK reads AWS_ENDPOINT_URL_SSM at its first call, so each harness puts its own
+    // environment back before invoking; harnesses in one file must not invoke concurrently.
+    invoke: (event, context = lambdaContext()) => {
+      Object.assign(process.env, environment);
+      return handler(event, context);
+    },
     close: () => ssm.close(),
   };
 }
