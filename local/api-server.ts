@@ -1,0 +1,258 @@
+// The loopback stand-in for API Gateway: each HTTP request becomes a REST API (v1) proxy
+// event and one invocation of the handler, and the handler's result goes back as HTTP.
+// What API Gateway does on its own is imitated too: the 10 MB body cap (413), the 29 s
+// integration timeout (504) and a 502 when the function fails or answers nonsense, all in
+// the contract's error shape and with its fixed message per code, as the stack's gateway
+// responses shape them.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { API_GATEWAY_BUDGET_MS, createLambdaContext } from './lambda-context.ts';
+import { CONTRACT_RESOURCES, fromLambdaResult, toRestApiEvent } from './rest-event.ts';
+
+/** What a Lambda handler for REST API events looks like from outside (Middy's included). */
+export type RestApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<unknown>;
+
+/** API Gateway's payload limit. */
+export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface ApiServerOptions {
+  handler: RestApiHandler;
+  /** 0 (the default) picks a free port. Always bound to 127.0.0.1. */
+  port?: number;
+  stage?: string;
+  functionName?: string;
+  region?: string;
+  maxBodyBytes?: number;
+  /** Per request: the handler's context counts down from it, and past it the answer is 504. */
+  budgetMs?: number;
+  resources?: readonly string[];
+  /** Gets one line per request, and handler failures. Silent when absent. */
+  log?: (line: string) => void;
+  /** How long close() lets requests in flight finish before cutting them off. */
+  closeGraceMs?: number;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+interface ErrorSpec {
+  status: number;
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+const TOO_LARGE: ErrorSpec = {
+  status: 413,
+  code: 'PAYLOAD_TOO_LARGE',
+  message: 'The request body is larger than the limit.',
+  retryable: false,
+};
+const BAD_GATEWAY: ErrorSpec = { status: 502, code: 'INTERNAL', message: 'Internal error.', retryable: false };
+const TIMED_OUT: ErrorSpec = {
+  status: 504,
+  code: 'UPSTREAM_TIMEOUT',
+  message: 'The model did not answer in time.',
+  retryable: true,
+};
+
+export function gatewayErrorBody(spec: ErrorSpec, requestId: string): string {
+  return JSON.stringify({
+    userTag: null,
+    error: { code: spec.code, message: spec.message, requestId, retryable: spec.retryable },
+  });
+}
+
+type BodyOutcome = { kind: 'body'; body: Buffer | null } | { kind: 'too-large' } | { kind: 'aborted' };
+
+const declaredLength = (req: IncomingMessage): number | undefined => {
+  const raw = req.headers['content-length'];
+  return raw === undefined ? undefined : Number(raw);
+};
+
+/** Reads the body up to the cap; past it, stops keeping bytes but lets the client finish. */
+function readBody(req: IncomingMessage, cap: number): Promise<BodyOutcome> {
+  return new Promise((resolve) => {
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > cap) {
+      req.resume();
+      return resolve({ kind: 'too-large' });
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > cap) {
+        over = true;
+        chunks.length = 0;
+        resolve({ kind: 'too-large' });
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!over) resolve({ kind: 'body', body: size === 0 ? null : Buffer.concat(chunks) });
+    });
+    req.on('error', () => resolve({ kind: 'aborted' }));
+    req.on('close', () => {
+      if (!req.complete && !over) resolve({ kind: 'aborted' });
+    });
+  });
+}
+
+const sourceIpOf = (req: IncomingMessage): string => {
+  const address = req.socket.remoteAddress ?? '127.0.0.1';
+  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+};
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const stage = options.stage ?? 'local';
+  const functionName = options.functionName ?? 'contract-adapter-local';
+  const cap = options.maxBodyBytes ?? API_GATEWAY_MAX_BODY_BYTES;
+  const budgetMs = options.budgetMs ?? API_GATEWAY_BUDGET_MS;
+  const resources = options.resources ?? CONTRACT_RESOURCES;
+  const log = options.log ?? (() => {});
+
+  const send = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    status: number,
+    headers: Record<string, string[]>,
+    body: Buffer,
+    started: number,
+  ): void => {
+    if (res.headersSent || res.destroyed) return;
+    const names = new Set(Object.keys(headers).map((n) => n.toLowerCase()));
+    const all: Record<string, string[] | string> = { ...headers };
+    if (!names.has('x-amzn-requestid')) all['x-amzn-RequestId'] = requestId;
+    all['content-length'] = String(body.length);
+    res.writeHead(status, all);
+    res.end(body);
+    log(`${req.method} ${req.url} -> ${status} in ${Date.now() - started} ms (requestId ${requestId})`);
+  };
+
+  const sendError = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    spec: ErrorSpec,
+    started: number,
+    extra: Record<string, string[]> = {},
+  ): void => {
+    const body = Buffer.from(gatewayErrorBody(spec, requestId));
+    const headers = {
+      'content-type': ['application/json; charset=utf-8'],
+      'cache-control': ['no-store'],
+      'x-content-type-options': ['nosniff'],
+      ...extra,
+    };
+    send(req, res, requestId, spec.status, headers, body, started);
+  };
+
+  const invoke = async (event: APIGatewayProxyEvent): Promise<{ ok: true; result: unknown } | { ok: false; error: unknown } | { ok: false; timeout: true }> => {
+    const context = createLambdaContext({ functionName, budgetMs, ...(options.region ? { region: options.region } : {}) });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<{ ok: false; timeout: true }>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, timeout: true }), budgetMs);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([
+        Promise.resolve()
+          .then(() => options.handler(event, context))
+          .then(
+            (result) => ({ ok: true as const, result }),
+            (error: unknown) => ({ ok: false as const, error }),
+          ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = Date.now();
+    const requestId = randomUUID();
+    const outcome = await readBody(req, cap);
+    if (outcome.kind === 'aborted') return;
+    if (outcome.kind === 'too-large') {
+      // The client may still be sending; answer now and close rather than read 10 MB more.
+      return sendError(req, res, requestId, TOO_LARGE, started, { connection: ['close'] });
+    }
+    const event = toRestApiEvent(
+      {
+        method: req.method ?? 'GET',
+        target: req.url ?? '/',
+        rawHeaders: req.rawHeaders,
+        body: outcome.body,
+        sourceIp: sourceIpOf(req),
+        requestId,
+        receivedAt: started,
+        stage,
+      },
+      resources,
+    );
+    const answer = await invoke(event);
+    if (!answer.ok) {
+      if ('timeout' in answer) {
+        log(`handler did not answer within ${budgetMs} ms (requestId ${requestId})`);
+        return sendError(req, res, requestId, TIMED_OUT, started);
+      }
+      log(`handler failed (requestId ${requestId}): ${answer.error instanceof Error ? (answer.error.stack ?? answer.error.message) : String(answer.error)}`);
+      return sendError(req, res, requestId, BAD_GATEWAY, started);
+    }
+    let response;
+    try {
+      response = fromLambdaResult(answer.result);
+    } catch (error) {
+      log(`handler returned an invalid result (requestId ${requestId}): ${(error as Error).message}`);
+      return sendError(req, res, requestId, BAD_GATEWAY, started);
+    }
+    send(req, res, requestId, response.statusCode, response.headers, response.body, started);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log(`local API server error: ${String(error)}`);
+      res.destroy();
+    });
+  });
+  // Clients announcing a large body with `Expect: 100-continue` (curl does above 1 MB) learn
+  // it is over the cap before sending it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const declared = declaredLength(req);
+    if (declared === undefined || declared <= cap) res.writeContinue();
+    server.emit('request', req, res);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const cutoff = setTimeout(() => server.closeAllConnections(), options.closeGraceMs ?? 2000);
+        cutoff.unref();
+        server.close(() => {
+          clearTimeout(cutoff);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
