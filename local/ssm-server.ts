@@ -148,8 +148,15 @@ export async function startSsmServer(options: SsmServerOptions): Promise<SsmServ
     } catch {
       return send(res, 400, { __type: 'SerializationException', message: 'bad json' });
     }
-    const [status, body] = run(input);
-    send(res, status, body);
+    // A parameter source that throws (a half-saved parameters file) is the service failing:
+    // answer 500 like SSM would, rather than dropping the connection.
+    let answer: [number, unknown];
+    try {
+      answer = run(input);
+    } catch {
+      answer = [500, { __type: 'InternalServerError', message: 'parameter source unavailable' }];
+    }
+    send(res, answer[0], answer[1]);
   };
 
   const server = createServer((req, res) => {
