@@ -20,6 +20,8 @@ export function clampRetryAfter(value: string | string[] | undefined, now = Date
   let seconds: number;
   if (/^\s*\d+\s*$/.test(text)) seconds = Number(text);
   else {
+    // Only an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`); Date.parse reads `-5` as a year.
+    if (!/GMT\s*$/.test(text)) return undefined;
     const date = Date.parse(text);
     if (Number.isNaN(date)) return undefined;
     seconds = Math.ceil((date - now) / 1000);
