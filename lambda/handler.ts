@@ -8,6 +8,7 @@ import { readParametersByPath } from './config/ssm-parameters.ts';
 import { buildSnapshot, type ConfigSnapshot } from './config/snapshot.ts';
 import { AdapterError } from './contract/errors.ts';
 import { errorResult, type HttpResult } from './contract/response.ts';
+import { readHttpRequest, type GatewayEvent } from './http/event.ts';
 import { errorFields, jsonLog } from './observability/log.ts';
 import { readSettings, type Settings } from './settings.ts';
 
@@ -37,7 +38,8 @@ function build(settings: Settings) {
 /** A broken deployment answers every request in the contract's shape and says why in the log, once. */
 function misconfigured(reason: string) {
   log.error('invalid configuration', { reason });
-  return async (): Promise<HttpResult> => errorResult(new AdapterError('INTERNAL'), null, '');
+  return async (event: GatewayEvent): Promise<HttpResult> =>
+    errorResult(new AdapterError('INTERNAL'), null, readHttpRequest(event ?? {}).requestId);
 }
 
 let built: ReturnType<typeof build> | ReturnType<typeof misconfigured>;
