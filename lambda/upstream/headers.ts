@@ -1,12 +1,15 @@
 // The headers a model receives, built from scratch (contract.md, "What the model receives").
 // Nothing B sends is copied wholesale: Authorization, x-api-key, cookies, Host, hop-by-hop and
 // X-Forwarded-For from B never travel; trace context does, when it is well-formed.
+import { isIP } from 'node:net';
 import type { HttpRequest } from '../http/event.ts';
 
 /** W3C trace context: version 00 format, lower-case hex, ids not all zero. */
 const TRACEPARENT = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 /** Printable ASCII without CR/LF, at most 512 bytes (W3C's suggested limit). */
 const TRACESTATE = /^[\x20-\x7e]{1,512}$/;
+/** API Gateway's request ids are short printable ASCII; anything else (CR/LF) is not sent. */
+const REQUEST_ID = /^[\x21-\x7e]{1,256}$/;
 
 export function modelRequestHeaders(request: HttpRequest, contentLength: number): Record<string, string> {
   const headers: Record<string, string> = {
@@ -15,8 +18,10 @@ export function modelRequestHeaders(request: HttpRequest, contentLength: number)
     accept: 'application/json',
     'user-agent': 'contract-adapter',
   };
-  if (request.requestId) headers['x-request-id'] = request.requestId;
-  if (request.sourceIp) headers['x-forwarded-for'] = request.sourceIp;
+  // Both come from requestContext; a value undici would refuse as a header is dropped, never
+  // turned into a failed model call.
+  if (REQUEST_ID.test(request.requestId)) headers['x-request-id'] = request.requestId;
+  if (request.sourceIp && isIP(request.sourceIp) !== 0) headers['x-forwarded-for'] = request.sourceIp;
   const traceparent = request.headers.get('traceparent')?.trim();
   if (traceparent && TRACEPARENT.test(traceparent)) {
     headers.traceparent = traceparent;
