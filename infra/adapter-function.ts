@@ -1,0 +1,109 @@
+import { fileURLToPath } from 'node:url';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
+import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * How every adapter bundle is built: one minified ESM file for Node 24 with its source map,
+ * the AWS SDK inside it (the version we test is the version that runs), and a `require` for
+ * the CommonJS dependencies that esbuild's ESM output would otherwise fail to load.
+ */
+export const ADAPTER_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  bundleAwsSDK: true,
+  banner: "import{createRequire}from'node:module';const require=createRequire(import.meta.url);",
+};
+
+export interface AdapterFunctionProps {
+  /** The handler module, relative to the project root; it must export `handler`. */
+  readonly entry: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly reservedConcurrency: number | undefined;
+  readonly logRetention: RetentionDays;
+  readonly vpc: IVpc;
+  readonly subnets: readonly ISubnet[];
+  readonly securityGroup: ISecurityGroup;
+}
+
+/**
+ * A NodejsFunction with the house defaults: nodejs24.x on arm64, active tracing, source maps,
+ * its own log group with a retention, and a role that holds only what a VPC function needs;
+ * callers grant anything more.
+ */
+export class AdapterFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: AdapterFunctionProps) {
+    // Retained on teardown: the logs of an incident should outlive the stack that had it.
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Our own role rather than the AWS-managed Lambda policies: they allow logs:* on every
+    // log group, where this one may write to its own group only.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Contract adapter function',
+    });
+
+    super(scope, id, {
+      entry: `${projectRoot}${props.entry}`,
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: `${projectRoot}package-lock.json`,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      role,
+      vpc: props.vpc,
+      vpcSubnets: { subnets: [...props.subnets] },
+      securityGroups: [props.securityGroup],
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: ADAPTER_BUNDLING,
+    });
+
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: ['*'],
+      }),
+    );
+    const defaultPolicy = role.node.findChild('DefaultPolicy');
+    Validations.of(defaultPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and the EC2 network-interface actions Lambda uses to attach the function to the VPC, none of which support resource-level permissions; everything else in this policy names its resources.',
+    });
+  }
+}

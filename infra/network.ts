@@ -1,0 +1,109 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import {
+  CfnVPCEndpoint,
+  FlowLogDestination,
+  FlowLogTrafficType,
+  InterfaceVpcEndpointAwsService,
+  IpAddresses,
+  Peer,
+  Port,
+  SecurityGroup,
+  Subnet,
+  SubnetType,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
+import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { DEMO_VPC_CIDR } from './settings.ts';
+import type { Network } from './settings.ts';
+
+export interface AdapterNetworkProps {
+  readonly network: Network;
+  readonly modelCidrs: readonly string[];
+  readonly modelPorts: readonly number[];
+  readonly logRetention: RetentionDays;
+}
+
+/**
+ * Where the adapter function runs and what it may reach: the models' CIDRs on the models'
+ * ports, and SSM through an interface endpoint. Nothing else leaves its security group.
+ */
+export class AdapterNetwork extends Construct {
+  readonly vpc: IVpc;
+  readonly subnets: readonly ISubnet[];
+  readonly functionSecurityGroup: SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: AdapterNetworkProps) {
+    super(scope, id);
+    const { network } = props;
+
+    if (network.kind === 'imported') {
+      // Attributes only, never fromLookup: synth stays offline and needs no credentials.
+      this.vpc = Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: network.vpcId, availabilityZones: [] });
+      this.subnets = network.subnetIds.map((subnetId) => Subnet.fromSubnetId(this, subnetId, subnetId));
+    } else {
+      const vpc = this.demoVpc(props.logRetention);
+      this.vpc = vpc;
+      this.subnets = vpc.isolatedSubnets;
+    }
+
+    this.functionSecurityGroup = new SecurityGroup(this, 'FunctionSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Contract adapter function: egress to the models and to SSM only',
+      allowAllOutbound: false,
+    });
+    for (const cidr of props.modelCidrs) {
+      for (const port of props.modelPorts) {
+        this.functionSecurityGroup.addEgressRule(Peer.ipv4(cidr), Port.tcp(port), `Models in ${cidr} on ${port}`);
+      }
+    }
+
+    const ssmEndpointSecurityGroup =
+      network.kind === 'imported' && network.ssmEndpointSecurityGroupId !== undefined
+        ? // Someone else's endpoint: add our egress rule, leave their security group untouched.
+          SecurityGroup.fromSecurityGroupId(this, 'SsmEndpointSecurityGroup', network.ssmEndpointSecurityGroupId, {
+            mutable: false,
+          })
+        : this.ssmEndpoint();
+    this.functionSecurityGroup.connections.allowTo(ssmEndpointSecurityGroup, Port.tcp(443), 'SSM Parameter Store endpoint');
+  }
+
+  /** Two AZs of isolated subnets, no NAT: the models and the SSM endpoint are all it needs. */
+  private demoVpc(logRetention: RetentionDays): Vpc {
+    const vpc = new Vpc(this, 'DemoVpc', {
+      ipAddresses: IpAddresses.cidr(DEMO_VPC_CIDR),
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'private', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+    });
+    const flowLogs = new LogGroup(this, 'DemoVpcFlowLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    vpc.addFlowLog('RejectedFlows', {
+      destination: FlowLogDestination.toCloudWatchLogs(flowLogs),
+      trafficType: FlowLogTrafficType.REJECT,
+    });
+    return vpc;
+  }
+
+  /**
+   * An SSM interface endpoint with private DNS, open to the function only. The L1 resource,
+   * because the L2 places one subnet per AZ and imported subnet ids carry no AZ without a lookup.
+   */
+  private ssmEndpoint(): ISecurityGroup {
+    const securityGroup = new SecurityGroup(this, 'SsmEndpointSecurityGroup', {
+      vpc: this.vpc,
+      description: 'SSM interface endpoint: HTTPS from the contract adapter function only',
+      allowAllOutbound: false,
+    });
+    new CfnVPCEndpoint(this, 'SsmEndpoint', {
+      vpcId: this.vpc.vpcId,
+      serviceName: InterfaceVpcEndpointAwsService.SSM.name,
+      vpcEndpointType: 'Interface',
+      subnetIds: this.subnets.map((subnet) => subnet.subnetId),
+      securityGroupIds: [securityGroup.securityGroupId],
+      privateDnsEnabled: true,
+    });
+    return securityGroup;
+  }
+}
