@@ -10,6 +10,7 @@ import { AdapterError } from './contract/errors.ts';
 import { errorResult, type HttpResult } from './contract/response.ts';
 import { readHttpRequest, type GatewayEvent } from './http/event.ts';
 import { errorFields, jsonLog } from './observability/log.ts';
+import { allowlistLookup } from './upstream/lookup.ts';
 import { readSettings, type Settings } from './settings.ts';
 
 const log = jsonLog();
@@ -30,7 +31,7 @@ function build(settings: Settings) {
   const dispatcher = new Agent({
     keepAliveTimeout: 4_000,
     keepAliveMaxTimeout: 15_000,
-    connect: { timeout: settings.upstreamTimeoutMs },
+    connect: { timeout: settings.upstreamTimeoutMs, lookup: allowlistLookup(settings.upstreamAllowlist) },
   });
   return createHandler({ settings, registry, dispatcher, log });
 }

@@ -55,10 +55,16 @@ export function parseAllowlist(text: string): Allowlist {
 /** `hostname` as URL.hostname gives it (IPv6 in brackets). */
 export function isHostAllowed(allowlist: Allowlist, hostname: string): boolean {
   const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname.toLowerCase();
-  const ipFamily = isIP(host);
-  if (ipFamily !== 0) {
-    if (NEVER_ALLOWED.check(host, family(host))) return false;
-    return !allowlist.restricted || allowlist.addresses.check(host, family(host));
-  }
+  if (isIP(host) !== 0) return isAddressAllowed(allowlist, host);
   return !allowlist.restricted || allowlist.hostnames.has(host);
+}
+
+/**
+ * An IP address, as written in a URL or as a host name resolved to: never one of the
+ * never-allowed ranges and, with an allowlist, one of its addresses or CIDRs.
+ */
+export function isAddressAllowed(allowlist: Allowlist, address: string): boolean {
+  if (isIP(address) === 0) return false;
+  if (NEVER_ALLOWED.check(address, family(address))) return false;
+  return !allowlist.restricted || allowlist.addresses.check(address, family(address));
 }

@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import { AdapterError } from '../contract/errors.ts';
 import { singleJsonText } from '../contract/json-text.ts';
 import type { Endpoint } from '../config/endpoint.ts';
+import { ADDRESS_NOT_ALLOWED } from './lookup.ts';
 import { clampRetryAfter, errorForStatus } from './status.ts';
 
 export interface ModelCall {
@@ -79,8 +80,10 @@ function discard(body: { destroy(): unknown; on(event: 'error', listener: () => 
   body.destroy();
 }
 
-function classifyNetworkError(error: unknown): 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ERROR' | 'UPSTREAM_UNAVAILABLE' {
+function classifyNetworkError(error: unknown): 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ERROR' | 'UPSTREAM_UNAVAILABLE' | 'CONFIG_UNAVAILABLE' {
   const code = String((error as { code?: unknown })?.code ?? '');
+  // The endpoint's host name resolved outside UPSTREAM_ALLOWLIST: a configuration fault.
+  if (code === ADDRESS_NOT_ALLOWED) return 'CONFIG_UNAVAILABLE';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'UPSTREAM_TIMEOUT';
   if (TLS_FAILURE.test(code)) return 'UPSTREAM_ERROR';
   return 'UPSTREAM_UNAVAILABLE';
