@@ -35,6 +35,7 @@ export interface AdapterApiProps {
 export class AdapterApi extends Construct {
   readonly api: RestApi;
   readonly apiKey: IApiKey;
+  readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: AdapterApiProps) {
     super(scope, id);
@@ -46,6 +47,7 @@ export class AdapterApi extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.accessLogs = accessLogs;
 
     this.api = new RestApi(this, 'Api', {
       restApiName: `contract-adapter-${settings.stage}`,
@@ -60,8 +62,9 @@ export class AdapterApi extends Construct {
         : { types: [EndpointType.REGIONAL] },
       ...(isPrivate ? { policy: privateApiPolicy(settings.apiVpcEndpointIds) } : {}),
       // Execution logging needs the account-level role; an account that already has one opts out.
+      // Retained on teardown: the account setting points at it, and other APIs may log through it.
       cloudWatchRole: settings.apiGatewayCloudWatchRole,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      ...(settings.apiGatewayCloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
         stageName: settings.stage,
         accessLogDestination: new LogGroupLogDestination(accessLogs),

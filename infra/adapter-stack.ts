@@ -42,9 +42,9 @@ export class AdapterStack extends Stack {
         MAX_REQUEST_BYTES: String(settings.maxRequestBytes),
         MAX_RESPONSE_BYTES: String(settings.maxResponseBytes),
         MAX_JSON_DEPTH: String(settings.maxJsonDepth),
-        // The security group already confines egress to these CIDRs; the handler checks each
-        // configured endpoint against them too, so a bad parameter fails fast and explains why.
-        UPSTREAM_ALLOWLIST: settings.modelCidrs.join(','),
+        // The security group already confines egress to the CIDRs; the handler checks each
+        // endpoint's host and resolved address too, so a bad parameter fails fast and says why.
+        UPSTREAM_ALLOWLIST: [...settings.modelHosts, ...settings.modelCidrs].join(','),
         POWERTOOLS_SERVICE_NAME: 'contract-adapter',
         POWERTOOLS_METRICS_NAMESPACE: 'ContractAdapter',
       },
@@ -78,5 +78,7 @@ export class AdapterStack extends Stack {
       description: "B's API key id (aws apigateway get-api-key --include-value reads the key)",
     });
     new CfnOutput(this, 'ParameterPrefix', { value: prefix, description: 'Where the model endpoints live in SSM' });
+    new CfnOutput(this, 'FunctionLogGroup', { value: handler.logGroup.logGroupName, description: 'The adapter function\'s logs' });
+    new CfnOutput(this, 'AccessLogGroup', { value: api.accessLogs.logGroupName, description: "B's requests, one JSON line each" });
   }
 }

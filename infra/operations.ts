@@ -42,8 +42,8 @@ export class Operations extends Construct {
 
     // The average of 5XXError is the share of responses that were 5xx, the Lambda's included:
     // a model failing B is an incident too.
-    const serverErrorRate = apiStage.metricServerError({ statistic: Stats.AVERAGE, period: minute, label: '5xx share' });
-    const p99Latency = apiStage.metricLatency({ statistic: Stats.p(99), period: minute, label: 'p99 latency' });
+    const serverErrorRate = apiStage.metricServerError({ statistic: Stats.AVERAGE, period: minute });
+    const p99Latency = apiStage.metricLatency({ statistic: Stats.p(99), period: minute });
     const errors = handler.metricErrors({ statistic: Stats.SUM, period: minute });
     const throttles = handler.metricThrottles({ statistic: Stats.SUM, period: minute });
 

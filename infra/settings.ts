@@ -11,8 +11,14 @@ export const DEMO_VPC_CIDR = '10.20.0.0/16';
 /** contract.md: `{model}` matches this, and no parameter name is built from anything else. */
 export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-/** Lambda's synchronous invocation payload limit, in bytes (request and response alike). */
+/**
+ * Lambda's synchronous invocation payload limit, in bytes. A request body travels inside the
+ * proxy event as an escaped JSON string, which can take up to twice its size: hence half.
+ */
 const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** A DNS host name as UPSTREAM_ALLOWLIST reads one (lower case). */
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 /** Retention periods CloudWatch Logs accepts, in days. */
 const LOG_RETENTION_DAYS = [
@@ -37,6 +43,8 @@ export interface Settings {
   readonly stage: string;
   readonly network: Network;
   readonly modelCidrs: readonly string[];
+  /** Host names endpoints may use; each must resolve inside modelCidrs. */
+  readonly modelHosts: readonly string[];
   readonly modelPorts: readonly number[];
   /** Model name -> initial endpoint URL. */
   readonly models: ReadonlyMap<string, string>;
@@ -68,6 +76,7 @@ export const SETTING_KEYS = [
   'subnetIds',
   'ssmEndpointSecurityGroupId',
   'modelCidrs',
+  'modelHosts',
   'modelPorts',
   'models',
   'endpointType',
@@ -127,12 +136,13 @@ export function parseSettings(context: SettingsContext): Settings {
   const demo = network.kind === 'demo';
 
   const modelCidrs = read.list('modelCidrs', isCanonicalIpv4Cidr, 'IPv4 CIDRs with zero host bits and a prefix of /8 or longer, e.g. 10.20.0.0/16') ?? (demo ? [DEMO_VPC_CIDR] : undefined);
+  const modelHosts = read.list('modelHosts', (v) => HOSTNAME.test(v), 'lower-case DNS host names such as models.internal') ?? [];
   const modelPorts = read.list('modelPorts', isPort, 'TCP ports from 1 to 65535')?.map(Number) ?? (demo ? [8080] : undefined);
   if (!demo) {
     if (modelCidrs === undefined) problems.push('modelCidrs: required with vpcId (the only addresses the Lambda may reach besides SSM)');
     if (modelPorts === undefined) problems.push('modelPorts: required with vpcId (the only ports the Lambda may reach besides SSM)');
   }
-  const models = read.models(modelCidrs ?? [], modelPorts ?? []) ?? new Map(demo ? [['iris', 'http://10.20.0.10:8080/predict']] : []);
+  const models = read.models(modelCidrs ?? [], modelHosts, modelPorts ?? []) ?? new Map(demo ? [['iris', 'http://10.20.0.10:8080/predict']] : []);
 
   const endpointType = read.choice('endpointType', ['REGIONAL', 'PRIVATE'] as const) ?? 'REGIONAL';
   const apiVpcEndpointIds = read.list('apiVpcEndpointIds', (v) => /^vpce-[0-9a-f]{8,17}$/.test(v), 'VPC endpoint ids such as vpce-0123456789abcdef0') ?? [];
@@ -178,6 +188,7 @@ export function parseSettings(context: SettingsContext): Settings {
     stage,
     network,
     modelCidrs: modelCidrs ?? [],
+    modelHosts,
     modelPorts: modelPorts ?? [],
     models,
     endpointType,
@@ -273,7 +284,7 @@ class Reader {
   }
 
   /** `models`: name -> endpoint URL, each endpoint reachable through the security group. */
-  models(cidrs: readonly string[], ports: readonly number[]): Map<string, string> | undefined {
+  models(cidrs: readonly string[], hosts: readonly string[], ports: readonly number[]): Map<string, string> | undefined {
     const value = this.context.models;
     if (value === undefined) return undefined;
     const object = typeof value === 'string' ? parseJson(value) : value;
@@ -287,7 +298,7 @@ class Reader {
         this.problems.push(`models: ${show(name)} is not a model name (${MODEL_NAME.source})`);
         continue;
       }
-      const problem = typeof endpoint === 'string' ? endpointProblem(endpoint, cidrs, ports) : 'is not a string';
+      const problem = typeof endpoint === 'string' ? endpointProblem(endpoint, cidrs, hosts, ports) : 'is not a string';
       if (problem === undefined) models.set(name, endpoint as string);
       else this.problems.push(`models.${name}: the endpoint ${problem}`);
     }
@@ -295,8 +306,16 @@ class Reader {
   }
 }
 
-/** Why an endpoint URL would not work (contract.md's rules, plus the security group), or undefined. */
-function endpointProblem(endpoint: string, cidrs: readonly string[], ports: readonly number[]): string | undefined {
+/**
+ * Why an endpoint URL would not work, or undefined: contract.md's rules, the security group's
+ * ports and CIDRs, and UPSTREAM_ALLOWLIST, which admits a host name only if it is listed.
+ */
+function endpointProblem(
+  endpoint: string,
+  cidrs: readonly string[],
+  hosts: readonly string[],
+  ports: readonly number[],
+): string | undefined {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -309,7 +328,9 @@ function endpointProblem(endpoint: string, cidrs: readonly string[], ports: read
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   if (!ports.includes(port)) return `uses port ${port}, which modelPorts (${ports.join(', ')}) does not open`;
   const ip = ipv4ToNumber(url.hostname);
-  if (ip !== undefined && !cidrs.some((cidr) => cidrContains(cidr, ip))) {
+  if (ip === undefined) {
+    if (!hosts.includes(url.hostname)) return `names host ${url.hostname}, which modelHosts does not list`;
+  } else if (!cidrs.some((cidr) => cidrContains(cidr, ip))) {
     return `points at ${url.hostname}, outside modelCidrs (${cidrs.join(', ')})`;
   }
   return undefined;

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Match } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { documentedFullContext, onlyResource, resourcesOf, synthesize } from './synth.ts';
+
+const demo = synthesize();
+const full = synthesize(documentedFullContext());
+const sharedEndpoint = synthesize({ ...documentedFullContext(), ssmEndpointSecurityGroupId: 'sg-0a1b2c3d4e5f60718' });
+
+/** The function's security group: its logical id and its inline egress rules. */
+function functionSecurityGroup(template: Template): { id: string; egress: Record<string, unknown>[] } {
+  const found = Object.entries(resourcesOf(template, 'AWS::EC2::SecurityGroup')).filter(([id]) => id.startsWith('NetworkFunctionSecurityGroup'));
+  assert.equal(found.length, 1);
+  const [id, resource] = found[0]!;
+  return { id, egress: (resource.Properties?.SecurityGroupEgress as Record<string, unknown>[]) ?? [] };
+}
+
+/** Standalone egress rules whose source is the function's security group. */
+function standaloneEgress(template: Template, groupId: string): Record<string, unknown>[] {
+  return Object.values(resourcesOf(template, 'AWS::EC2::SecurityGroupEgress'))
+    .map((rule) => rule.Properties ?? {})
+    .filter((rule) => JSON.stringify(rule.GroupId).includes(groupId));
+}
+
+describe('the network', () => {
+  it("lets the function reach only the models' CIDRs on the models' ports", () => {
+    const { egress } = functionSecurityGroup(full.template);
+    const rules = egress.map((rule) => `${String(rule.CidrIp)} tcp ${String(rule.FromPort)}-${String(rule.ToPort)}`).sort();
+    assert.deepEqual(rules, [
+      '10.40.16.0/20 tcp 443-443',
+      '10.40.16.0/20 tcp 8080-8080',
+      '10.40.32.0/20 tcp 443-443',
+      '10.40.32.0/20 tcp 8080-8080',
+    ]);
+    for (const rule of egress) assert.equal(rule.IpProtocol, 'tcp');
+    assert.deepEqual(
+      functionSecurityGroup(demo.template).egress.map((rule) => [rule.CidrIp, rule.FromPort]),
+      [['10.20.0.0/16', 8080]],
+    );
+  });
+
+  it('lets the function reach SSM on 443 through the interface endpoint, and nothing else', () => {
+    for (const { template } of [demo, full]) {
+      const { id } = functionSecurityGroup(template);
+      const endpoint = onlyResource(template, 'AWS::EC2::VPCEndpoint');
+      assert.equal(endpoint.properties.VpcEndpointType, 'Interface');
+      assert.equal(endpoint.properties.PrivateDnsEnabled, true);
+      assert.deepEqual(endpoint.properties.ServiceName, { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.ssm']] });
+      const endpointGroup = (endpoint.properties.SecurityGroupIds as { 'Fn::GetAtt': [string, string] }[])[0]!['Fn::GetAtt'][0];
+      const egress = standaloneEgress(template, id);
+      assert.equal(egress.length, 1);
+      assert.deepEqual(egress[0], {
+        GroupId: { 'Fn::GetAtt': [id, 'GroupId'] },
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        DestinationSecurityGroupId: { 'Fn::GetAtt': [endpointGroup, 'GroupId'] },
+        Description: 'SSM Parameter Store endpoint',
+      });
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        GroupId: { 'Fn::GetAtt': [endpointGroup, 'GroupId'] },
+        SourceSecurityGroupId: { 'Fn::GetAtt': [id, 'GroupId'] },
+        FromPort: 443,
+        ToPort: 443,
+      });
+    }
+  });
+
+  it('never opens the function to the internet', () => {
+    for (const { template } of [demo, full, sharedEndpoint]) {
+      const text = JSON.stringify(template.toJSON());
+      assert.ok(!text.includes('0.0.0.0/0'), '0.0.0.0/0 in the template');
+      assert.ok(!text.includes('::/0'), '::/0 in the template');
+    }
+  });
+
+  it('imports the given VPC and subnets by id, without creating a VPC', () => {
+    full.template.resourceCountIs('AWS::EC2::VPC', 0);
+    full.template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('^Contract adapter function'),
+      VpcId: 'vpc-0a1b2c3d4e5f60718',
+    });
+    full.template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcId: 'vpc-0a1b2c3d4e5f60718',
+      SubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+    });
+  });
+
+  it("uses an SSM endpoint the VPC already has, without touching that endpoint's security group", () => {
+    sharedEndpoint.template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    sharedEndpoint.template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    const { id } = functionSecurityGroup(sharedEndpoint.template);
+    assert.deepEqual(standaloneEgress(sharedEndpoint.template, id), [
+      {
+        GroupId: { 'Fn::GetAtt': [id, 'GroupId'] },
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        DestinationSecurityGroupId: 'sg-0a1b2c3d4e5f60718',
+        Description: 'SSM Parameter Store endpoint',
+      },
+    ]);
+  });
+
+  it('builds a demonstration VPC of isolated subnets, with a flow log, when none is given', () => {
+    demo.template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.20.0.0/16' });
+    demo.template.resourceCountIs('AWS::EC2::Subnet', 2);
+    demo.template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    demo.template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    demo.template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'REJECT' });
+  });
+});

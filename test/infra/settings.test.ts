@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEMO_VPC_CIDR, parameterPrefix, parseSettings, SettingsError } from '../../infra/settings.ts';
+import type { SettingsContext } from '../../infra/settings.ts';
+import { documentedFullContext } from './synth.ts';
+
+const imported = {
+  vpcId: 'vpc-0a1b2c3d4e5f60718',
+  subnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+  modelCidrs: ['10.40.16.0/20'],
+  modelPorts: [8080],
+};
+
+/** The problems parseSettings reports for a context (fails if it accepts it). */
+function problemsOf(context: SettingsContext): readonly string[] {
+  try {
+    parseSettings(context);
+  } catch (error) {
+    assert.ok(error instanceof SettingsError, `expected a SettingsError, got ${String(error)}`);
+    return error.problems;
+  }
+  assert.fail('parseSettings accepted an invalid context');
+}
+
+function assertProblem(context: SettingsContext, pattern: RegExp): void {
+  const problems = problemsOf(context);
+  assert.ok(problems.some((problem) => pattern.test(problem)), `no problem matches ${pattern}: ${problems.join(' | ')}`);
+}
+
+describe('parseSettings', () => {
+  it('builds the demonstration setup from no context at all', () => {
+    const settings = parseSettings({});
+    assert.equal(settings.stage, 'dev');
+    assert.deepEqual(settings.network, { kind: 'demo' });
+    assert.deepEqual(settings.modelCidrs, [DEMO_VPC_CIDR]);
+    assert.deepEqual(settings.modelPorts, [8080]);
+    assert.deepEqual([...settings.models], [['iris', 'http://10.20.0.10:8080/predict']]);
+    assert.equal(settings.endpointType, 'REGIONAL');
+    assert.equal(settings.waf, false);
+    assert.equal(settings.reservedConcurrency, undefined);
+    assert.equal(settings.alarmEmail, undefined);
+  });
+
+  it("defaults the Lambda environment to contract.md's table", () => {
+    const settings = parseSettings({});
+    assert.equal(settings.parameterCacheTtlSeconds, 30);
+    assert.equal(settings.upstreamTimeoutMs, 10_000);
+    assert.equal(settings.maxRequestBytes, 1_048_576);
+    assert.equal(settings.maxResponseBytes, 5_242_880);
+    assert.equal(settings.maxJsonDepth, 64);
+  });
+
+  it('reads the documented full context', () => {
+    const settings = parseSettings(documentedFullContext());
+    assert.equal(settings.stage, 'prod');
+    assert.equal(settings.network.kind, 'imported');
+    assert.deepEqual(settings.modelHosts, ['churn.models.internal']);
+    assert.equal(settings.models.size, 2);
+    assert.equal(settings.waf, true);
+    assert.equal(settings.reservedConcurrency, 100);
+    assert.equal(settings.quotaPeriod, 'MONTH');
+  });
+
+  it('reads `-c key=value` strings the same as JSON values', () => {
+    const fromStrings = parseSettings({
+      vpcId: imported.vpcId,
+      subnetIds: imported.subnetIds.join(','),
+      modelCidrs: '["10.40.16.0/20"]',
+      modelPorts: '8080',
+      models: '{"iris":"http://10.40.16.25:8080/predict"}',
+      throttleRateLimit: '200',
+      waf: 'true',
+    });
+    assert.deepEqual(fromStrings.network, {
+      kind: 'imported',
+      vpcId: imported.vpcId,
+      subnetIds: imported.subnetIds,
+      ssmEndpointSecurityGroupId: undefined,
+    });
+    assert.deepEqual(fromStrings.modelCidrs, ['10.40.16.0/20']);
+    assert.deepEqual(fromStrings.modelPorts, [8080]);
+    assert.equal(fromStrings.models.get('iris'), 'http://10.40.16.25:8080/predict');
+    assert.equal(fromStrings.throttleRateLimit, 200);
+    assert.equal(fromStrings.waf, true);
+  });
+
+  it('has no demo defaults once a VPC is given: the models and their egress are explicit', () => {
+    const settings = parseSettings(imported);
+    assert.equal(settings.models.size, 0);
+    assertProblem({ vpcId: imported.vpcId, subnetIds: imported.subnetIds }, /^modelCidrs: required with vpcId/);
+    assertProblem({ vpcId: imported.vpcId, subnetIds: imported.subnetIds }, /^modelPorts: required with vpcId/);
+  });
+
+  it('requires private subnets with a VPC, and a VPC for subnets', () => {
+    assertProblem({ ...imported, subnetIds: undefined }, /^subnetIds: required with vpcId/);
+    assertProblem({ subnetIds: imported.subnetIds }, /^subnetIds: only meaningful with vpcId/);
+    assertProblem({ ...imported, vpcId: 'vpc-1' }, /^vpcId: expected a VPC id/);
+    assertProblem({ ...imported, subnetIds: ['subnet-0a1b2c3d4e5f60001', 'sg-0a1b2c3d4e5f60001'] }, /^subnetIds: .*"sg-0a1b2c3d4e5f60001"/);
+  });
+
+  it('refuses CIDRs that are malformed, not canonical or wide open', () => {
+    for (const cidr of ['0.0.0.0/0', '10.0.0.0/7', '10.40.16.1/20', '10.40.16.0/33', '10.40.16.0', '300.1.1.0/24']) {
+      assertProblem({ ...imported, modelCidrs: [cidr] }, /^modelCidrs: /);
+    }
+  });
+
+  it('refuses endpoints the contract, the security group or the allowlist would refuse', () => {
+    const cases: [string, RegExp][] = [
+      ['ftp://10.40.16.25:8080/predict', /must be http or https/],
+      ['http://user@10.40.16.25:8080/predict', /userinfo/],
+      ['http://10.40.16.25:8080/predict#x', /fragment/],
+      ['http://10.40.16.25/predict', /port 80, which modelPorts/],
+      ['http://10.41.0.1:8080/predict', /outside modelCidrs/],
+      ['http://models.internal:8080/predict', /host models.internal, which modelHosts does not list/],
+      ['not a url', /not an absolute URL/],
+    ];
+    for (const [endpoint, pattern] of cases) {
+      assertProblem({ ...imported, models: { iris: endpoint } }, pattern);
+    }
+    const withHost = parseSettings({ ...imported, modelHosts: ['models.internal'], models: { iris: 'http://models.internal:8080/p' } });
+    assert.equal(withHost.models.get('iris'), 'http://models.internal:8080/p');
+  });
+
+  it("refuses model names contract.md's {model} pattern refuses", () => {
+    for (const name of ['../admin', 'a/b', '-lead', 'x'.repeat(65), '']) {
+      assertProblem({ ...imported, models: { [name]: 'http://10.40.16.25:8080/predict' } }, /^models: .* is not a model name/);
+    }
+  });
+
+  it('keeps the Lambda timeout below the integration timeout and the model deadline below both', () => {
+    assertProblem({ timeoutSeconds: 29 }, /^timeoutSeconds: expected an integer from 3 to 28/);
+    assertProblem({ timeoutSeconds: 10, upstreamTimeoutMs: 9500 }, /^upstreamTimeoutMs: must be at least 1000 ms below the Lambda timeout/);
+    assert.equal(parseSettings({ timeoutSeconds: 10, upstreamTimeoutMs: 9000 }).upstreamTimeoutMs, 9000);
+  });
+
+  it('requires execute-api endpoints for a private API, and only for one', () => {
+    assertProblem({ endpointType: 'PRIVATE' }, /^apiVpcEndpointIds: required when endpointType is PRIVATE/);
+    assertProblem({ apiVpcEndpointIds: ['vpce-0a1b2c3d4e5f60718'] }, /^apiVpcEndpointIds: only meaningful/);
+    const settings = parseSettings({ endpointType: 'PRIVATE', apiVpcEndpointIds: 'vpce-0a1b2c3d4e5f60718' });
+    assert.deepEqual(settings.apiVpcEndpointIds, ['vpce-0a1b2c3d4e5f60718']);
+  });
+
+  it('refuses out-of-range numbers, unknown choices and non-booleans', () => {
+    assertProblem({ memorySize: 64 }, /^memorySize: /);
+    assertProblem({ throttleRateLimit: '1.5' }, /^throttleRateLimit: /);
+    assertProblem({ quotaPeriod: 'YEAR' }, /^quotaPeriod: expected one of DAY, WEEK, MONTH/);
+    assertProblem({ logRetentionDays: 31 }, /^logRetentionDays: must be one of/);
+    assertProblem({ waf: 'yes' }, /^waf: expected true or false/);
+    assertProblem({ maxRequestBytes: 4 * 1024 * 1024 }, /^maxRequestBytes: /);
+    assertProblem({ stage: 'Prod' }, /^stage: /);
+    assertProblem({ alarmEmail: 'oncall' }, /^alarmEmail: /);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({ stage: 'Prod', memorySize: 1, waf: 'maybe' });
+    assert.equal(problems.length, 3);
+    assert.match(new SettingsError(problems).message, /stage: [\s\S]*waf: [\s\S]*memorySize: /);
+  });
+});
+
+describe('parameterPrefix', () => {
+  it("is contract.md's /contract-adapter/{stage}", () => {
+    assert.equal(parameterPrefix('prod'), '/contract-adapter/prod');
+  });
+});

@@ -1,0 +1,56 @@
+// Shared by the infra tests: synthesize the real app (cdk.json's feature flags, cdk-nag
+// included) with bundling skipped, and read the documented full context.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { App } from 'aws-cdk-lib';
+import { createAdapterApp } from '../../infra/adapter-app.ts';
+import type { AdapterStack } from '../../infra/adapter-stack.ts';
+
+export const projectFile = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+const cdkJson = JSON.parse(readFileSync(projectFile('cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: AdapterStack;
+  readonly template: Template;
+}
+
+/** One synthesis of the app with `context` on top of cdk.json's; call once per configuration. */
+export function synthesize(context: Record<string, unknown> = {}): Synthesized {
+  const { app, stack } = createAdapterApp({
+    context: { ...cdkJson.context, ...context, 'aws:cdk:bundling-stacks': [] },
+  });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The JSON block between the full-context markers of docs/deploy.md. */
+export function documentedFullContext(): Record<string, unknown> {
+  const doc = readFileSync(projectFile('docs/deploy.md'), 'utf8');
+  const match = /<!-- full-context:start -->\s*```json\n([\s\S]*?)```\s*<!-- full-context:end -->/.exec(doc);
+  if (match?.[1] === undefined) throw new Error('docs/deploy.md has no full-context block');
+  return JSON.parse(match[1]) as Record<string, unknown>;
+}
+
+export interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+}
+
+type Resources = Record<string, TemplateResource>;
+
+/** The template's resources of one type, by logical id. */
+export function resourcesOf(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+/** The only resource of a type (fails the test if there is not exactly one). */
+export function onlyResource(template: Template, type: string): { id: string; properties: Record<string, unknown> } {
+  const entries = Object.entries(resourcesOf(template, type));
+  if (entries.length !== 1) throw new Error(`expected one ${type}, found ${entries.length}`);
+  const [id, resource] = entries[0]!;
+  return { id, properties: resource.Properties ?? {} };
+}
