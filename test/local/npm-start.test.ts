@@ -1,0 +1,111 @@
+// `npm start` as a process: it prints where everything is and curls that work as printed,
+// and stops cleanly on SIGINT and SIGTERM.
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const PLACEHOLDER = /placeholder/i.test(readFileSync(join(root, 'lambda/handler.ts'), 'utf8'));
+let hasCurl = true;
+try {
+  await run('curl', ['--version']);
+} catch {
+  hasCurl = false;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'npm-start-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs local/start.ts the way `npm start` does, on ephemeral ports, with a fresh parameters file. */
+function startProcess(env: Record<string, string>): Started {
+  let output = '';
+  const child = spawn(process.execPath, ['local/start.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      DEMO_IRIS_PORT: '0',
+      DEMO_CHURN_PORT: '0',
+      PARAMETERS_FILE: join(dir, `parameters-${Math.random().toString(36).slice(2)}.json`),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(started: Started, text: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!started.output().includes(text)) {
+    if (started.child.exitCode !== null) assert.fail(`exited early:\n${started.output()}`);
+    if (Date.now() > deadline) assert.fail(`no "${text}" after ${ms} ms:\n${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('npm start', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`prints the API, the demos and working curls, and stops on ${signal} with status 0`, async () => {
+      const started = startProcess({});
+      try {
+        await waitFor(started, 'Ctrl-C stops');
+        const text = started.output();
+        assert.match(text, /API +http:\/\/127\.0\.0\.1:\d+ /);
+        assert.match(text, /demo iris +http:\/\/127\.0\.0\.1:\d+\/v1\/models\/iris:predict/);
+        assert.match(text, /demo churn +http:\/\/127\.0\.0\.1:\d+\/predict/);
+        const curls = [...text.matchAll(/^ {2}(curl -s \S+\/v1\/models\/(\w+)\/predict .*)$/gm)];
+        assert.deepEqual(curls.map((m) => m[2]).sort(), ['churn', 'iris']);
+        if (!PLACEHOLDER && hasCurl) {
+          for (const [, curl, model] of curls) {
+            const { stdout } = await run('sh', ['-c', curl ?? 'false']);
+            const body = JSON.parse(stdout) as { userTag: string; result: Record<string, unknown> };
+            assert.equal(body.userTag, 'b-42', stdout);
+            assert.ok(model === 'iris' ? 'predictions' in body.result : 'score' in body.result, stdout);
+          }
+        }
+      } finally {
+        started.child.kill(signal);
+      }
+      const timer = setTimeout(() => started.child.kill('SIGKILL'), 10_000);
+      const { code } = await started.exited;
+      clearTimeout(timer);
+      assert.equal(code, 0, started.output());
+      assert.match(started.output(), new RegExp(`${signal}: stopping`));
+    });
+  }
+
+  it('says which port is taken and exits 1 when it cannot listen', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const started = startProcess({ PORT: String(port) });
+      const timer = setTimeout(() => started.child.kill('SIGKILL'), 15_000);
+      const { code } = await started.exited;
+      clearTimeout(timer);
+      assert.equal(code, 1);
+      assert.match(started.output(), new RegExp(`port ${port} is in use`));
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+});

@@ -1,0 +1,258 @@
+// End to end: the whole local mode (demo services, SSM endpoint over a parameters file, the
+// real handler behind the loopback API) on ephemeral ports, driven the way a person would.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { DEMO_EXAMPLES, type DemoService } from '../../local/demo-models.ts';
+import { endpointParameter, readParametersFile, writeParametersFile } from '../../local/parameters-file.ts';
+import { banner, curlFor, DEFAULT_PARAMETERS_FILE, localSettings, startLocal, type LocalMode } from '../../local/start.ts';
+import { postJson, send } from './http.ts';
+
+const run = promisify(execFile);
+const sh = async (command: string): Promise<string> => (await run('sh', ['-c', command])).stdout;
+
+const handlerSource = readFileSync(new URL('../../lambda/handler.ts', import.meta.url), 'utf8');
+const PLACEHOLDER = /placeholder/i.test(handlerSource);
+const needsHandler = PLACEHOLDER ? 'lambda/handler.ts is still the placeholder' : false;
+let hasCurl = true;
+try {
+  await run('curl', ['--version']);
+} catch {
+  hasCurl = false;
+}
+
+describe('localSettings', () => {
+  it('defaults to port 3000, demos on 9101 and 9102, local/parameters.json and a 2 s TTL', () => {
+    assert.deepEqual(localSettings({ env: {} }), {
+      port: 3000,
+      demoPorts: { iris: 9101, churn: 9102 },
+      parametersFile: DEFAULT_PARAMETERS_FILE,
+      parameterPrefix: '/contract-adapter/local',
+      cacheTtlSeconds: 2,
+    });
+    assert.match(DEFAULT_PARAMETERS_FILE, /\/local\/parameters\.json$/);
+  });
+
+  it('takes PORT, DEMO_*_PORT, PARAMETERS_FILE, PARAMETER_PREFIX and PARAMETER_CACHE_TTL_SECONDS from the environment', () => {
+    const env = {
+      PORT: '8080',
+      DEMO_IRIS_PORT: '0',
+      DEMO_CHURN_PORT: '7002',
+      PARAMETERS_FILE: '/tmp/p.json',
+      PARAMETER_PREFIX: '/x/y',
+      PARAMETER_CACHE_TTL_SECONDS: '30',
+    };
+    assert.deepEqual(localSettings({ env }), {
+      port: 8080,
+      demoPorts: { iris: 0, churn: 7002 },
+      parametersFile: '/tmp/p.json',
+      parameterPrefix: '/x/y',
+      cacheTtlSeconds: 30,
+    });
+  });
+
+  it('lets options win over the environment', () => {
+    assert.equal(localSettings({ env: { PORT: '8080' }, port: 0 }).port, 0);
+  });
+
+  for (const env of [{ PORT: 'eighty' }, { DEMO_IRIS_PORT: '70000' }, { PARAMETER_CACHE_TTL_SECONDS: '1.5' }]) {
+    it(`refuses ${JSON.stringify(env)}`, () => {
+      assert.throws(() => localSettings({ env }), /must be/);
+    });
+  }
+});
+
+describe('curlFor', () => {
+  it('prints a command whose -d argument is the envelope, even with quotes in it', async () => {
+    const data = { text: "it's \"quoted\" $HOME `x`" };
+    const command = curlFor('http://127.0.0.1:1', 'iris', data, "b'42");
+    assert.match(command, /^curl -s http:\/\/127\.0\.0\.1:1\/v1\/models\/iris\/predict -H 'content-type: application\/json' -d '/);
+    const args = (await sh(command.replace(/^curl /, 'printf "%s\\n" '))).trimEnd().split('\n');
+    assert.deepEqual(JSON.parse(args.at(-1) ?? ''), { userTag: "b'42", data });
+  });
+});
+
+describe('local mode end to end', { skip: needsHandler }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'local-e2e-'));
+  const parametersFile = join(dir, 'parameters.json');
+  const prefix = '/contract-adapter/e2e';
+  const TTL_SECONDS = 1;
+  let local: LocalMode;
+  let demo: Record<string, DemoService>;
+
+  before(async () => {
+    local = await startLocal({
+      port: 0,
+      demoPorts: { iris: 0, churn: 0 },
+      parametersFile,
+      parameterPrefix: prefix,
+      cacheTtlSeconds: TTL_SECONDS,
+    });
+    demo = Object.fromEntries(local.demos.map((d) => [d.name, d]));
+  });
+  after(async () => {
+    await local?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const demoAnswer = async (name: 'iris' | 'churn', data: unknown): Promise<unknown> => {
+    const res = await postJson(demo[name]?.url ?? '', data);
+    assert.equal(res.status, 200, `the ${name} demo itself answers`);
+    return res.json();
+  };
+
+  it('creates the missing parameters file, pointing each demo model at its service', () => {
+    assert.deepEqual(readParametersFile(parametersFile), {
+      [endpointParameter(prefix, 'iris')]: demo.iris?.url,
+      [endpointParameter(prefix, 'churn')]: demo.churn?.url,
+    });
+    assert.ok(local.notices.some((n) => n.includes(`created ${parametersFile}`)));
+  });
+
+  it('prints the API, each demo URL and a curl per demo model', () => {
+    const text = banner(local);
+    assert.ok(text.includes(local.url));
+    for (const d of local.demos) {
+      assert.ok(text.includes(d.url), d.name);
+      assert.ok(text.includes(local.curls[d.name] ?? '<none>'), `curl for ${d.name}`);
+    }
+    assert.deepEqual(Object.keys(local.curls).sort(), ['churn', 'iris']);
+  });
+
+  for (const name of ['iris', 'churn'] as const) {
+    it(`${name}: the printed curl answers {"userTag":"b-42","result": <what the model answers>}`, { skip: !hasCurl && 'no curl' }, async () => {
+      const out = await sh(local.curls[name] ?? 'false');
+      assert.ok(out.startsWith('{"userTag":"b-42","result":'), out);
+      const body = JSON.parse(out) as { userTag: string; result: unknown };
+      assert.deepEqual(Object.keys(body), ['userTag', 'result']);
+      assert.deepEqual(body.result, await demoAnswer(name, DEMO_EXAMPLES[name]));
+    });
+
+    it(`${name}: the same request answers 200 with JSON`, async () => {
+      const res = await postJson(`${local.url}/v1/models/${name}/predict`, { userTag: 'b-42', data: DEMO_EXAMPLES[name] });
+      assert.equal(res.status, 200);
+      assert.match(String(res.headers['content-type']), /^application\/json/);
+      assert.deepEqual(res.json(), { userTag: 'b-42', result: await demoAnswer(name, DEMO_EXAMPLES[name]) });
+    });
+  }
+
+  it('computes the result from the input: another flower, another answer', async () => {
+    const data = { instances: [[6.3, 3.3, 6.0, 2.5], [5.7, 2.8, 4.1, 1.3]] };
+    const res = await postJson(`${local.url}/v1/models/iris/predict`, { userTag: 'x', data });
+    assert.equal(res.status, 200);
+    const result = (res.json() as { result: { predictions: number[][] } }).result;
+    assert.deepEqual(result, await demoAnswer('iris', data));
+    assert.notDeepEqual(result, await demoAnswer('iris', DEMO_EXAMPLES.iris));
+  });
+
+  it('echoes a userTag exactly, combining marks and astral characters included', async () => {
+    const userTag = 'b-42 e\u0301 \u{1F600} "q"';
+    const res = await postJson(`${local.url}/v1/models/churn/predict`, { userTag, data: DEMO_EXAMPLES.churn });
+    assert.equal(res.status, 200);
+    assert.equal((res.json() as { userTag: string }).userTag, userTag);
+  });
+
+  it('GET /v1/models lists the configured models', async () => {
+    const res = await send(`${local.url}/v1/models`);
+    assert.equal(res.status, 200);
+    const { models } = res.json() as { models: string[] };
+    assert.deepEqual([...models].sort(), ['churn', 'iris']);
+  });
+
+  it('lets the handler answer unknown routes, methods and models in the contract shape', async () => {
+    const route = await send(`${local.url}/v2/whatever`, { method: 'POST' });
+    assert.equal(route.status, 404);
+    assert.equal((route.json() as { error: { code: string } }).error.code, 'NOT_FOUND');
+    const method = await send(`${local.url}/v1/models/iris/predict`);
+    assert.equal(method.status, 405);
+    const model = await postJson(`${local.url}/v1/models/nope/predict`, { userTag: 't', data: {} });
+    assert.equal(model.status, 404);
+    const body = model.json() as { userTag: string; error: { code: string; requestId: string } };
+    assert.equal(body.error.code, 'UNKNOWN_MODEL');
+    assert.equal(body.error.requestId, model.headers['x-amzn-requestid'], 'the handler reports API Gateway’s request id');
+  });
+
+  it('hands the handler bytes that are not UTF-8 as base64, which it rejects as INVALID_JSON', async () => {
+    const res = await send(`${local.url}/v1/models/iris/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.concat([Buffer.from('{"userTag":"'), Buffer.from([0xff]), Buffer.from('","data":{}}')]),
+    });
+    assert.equal(res.status, 400);
+    assert.equal((res.json() as { error: { code: string } }).error.code, 'INVALID_JSON');
+  });
+
+  it('answers 413 over 10 MB in the contract shape', async () => {
+    const res = await send(`${local.url}/v1/models/iris/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.alloc(10 * 1024 * 1024 + 1, 0x20),
+    });
+    assert.equal(res.status, 413);
+    assert.deepEqual((res.json() as { userTag: unknown; error: { code: string } }).userTag, null);
+    assert.equal((res.json() as { error: { code: string } }).error.code, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('picks up an edit of the parameters file within the TTL, without a restart', async () => {
+    const url = local.url;
+    const churnData = { userTag: 'b-42', data: DEMO_EXAMPLES.churn };
+    const before = await postJson(`${url}/v1/models/iris/predict`, churnData);
+    assert.equal(before.status, 422, 'the iris demo rejects churn features');
+
+    const original = readParametersFile(parametersFile);
+    writeParametersFile(parametersFile, { ...original, [endpointParameter(prefix, 'iris')]: demo.churn?.url ?? '' });
+    const edited = Date.now();
+    try {
+      let res = before;
+      while (Date.now() - edited < TTL_SECONDS * 1000 + 3000) {
+        res = await postJson(`${url}/v1/models/iris/predict`, churnData);
+        if (res.status === 200) break;
+        await sleep(100);
+      }
+      const took = Date.now() - edited;
+      assert.equal(res.status, 200, `iris still answers ${res.status} ${took} ms after the edit`);
+      assert.deepEqual(res.json(), { userTag: 'b-42', result: await demoAnswer('churn', DEMO_EXAMPLES.churn) });
+      assert.ok(took <= TTL_SECONDS * 1000 + 1000, `picked up after ${took} ms, TTL ${TTL_SECONDS} s`);
+      assert.equal(local.url, url);
+    } finally {
+      writeParametersFile(parametersFile, original);
+    }
+  });
+
+  it('keeps serving its last good values while the file is half-written', async () => {
+    // Back to the original file, as the previous test left it.
+    const irisBody = { userTag: 'b-42', data: DEMO_EXAMPLES.iris };
+    const deadline = Date.now() + TTL_SECONDS * 1000 + 3000;
+    while ((await postJson(`${local.url}/v1/models/iris/predict`, irisBody)).status !== 200) {
+      assert.ok(Date.now() < deadline, 'iris is back on its own service');
+      await sleep(100);
+    }
+    const good = readFileSync(parametersFile, 'utf8');
+    writeFileSync(parametersFile, good.slice(0, good.length / 2));
+    const callsBefore = local.ssm.calls.length;
+    try {
+      await sleep(TTL_SECONDS * 1000 + 300);
+      for (let i = 0; i < 3; i++) {
+        const res = await postJson(`${local.url}/v1/models/iris/predict`, irisBody);
+        assert.equal(res.status, 200, `attempt ${i}: ${res.text}`);
+        assert.deepEqual((res.json() as { result: unknown }).result, await demoAnswer('iris', DEMO_EXAMPLES.iris));
+        await sleep(300);
+      }
+      assert.ok(local.ssm.calls.length > callsBefore, 'the handler asked SSM again');
+      const ssmAnswer = await fetch(local.ssmUrl, {
+        method: 'POST',
+        headers: { 'x-amz-target': 'AmazonSSM.GetParametersByPath', 'content-type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify({ Path: prefix, Recursive: true }),
+      });
+      assert.equal(ssmAnswer.status, 500, 'meanwhile the SSM endpoint fails');
+      await ssmAnswer.arrayBuffer();
+    } finally {
+      writeFileSync(parametersFile, good);
+    }
+  });
+});
