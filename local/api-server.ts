@@ -2,8 +2,7 @@
 // event and one invocation of the handler, and the handler's result goes back as HTTP.
 // What API Gateway does on its own is imitated too: the 10 MB body cap (413), the 29 s
 // integration timeout (504) and a 502 when the function fails or answers nonsense, all in
-// the contract's error shape and with its fixed message per code, as the stack's gateway
-// responses shape them.
+// the contract's error shape, worded as the stack's gateway responses word them.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,28 +39,26 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-interface ErrorSpec {
+export interface GatewayErrorSpec {
   status: number;
   code: string;
   message: string;
   retryable: boolean;
 }
 
-const TOO_LARGE: ErrorSpec = {
-  status: 413,
-  code: 'PAYLOAD_TOO_LARGE',
-  message: 'The request body is larger than the limit.',
-  retryable: false,
-};
-const BAD_GATEWAY: ErrorSpec = { status: 502, code: 'INTERNAL', message: 'Internal error.', retryable: false };
-const TIMED_OUT: ErrorSpec = {
-  status: 504,
-  code: 'UPSTREAM_TIMEOUT',
-  message: 'The model did not answer in time.',
-  retryable: true,
-};
+/**
+ * The errors the local API produces itself, as the stack's gateway responses
+ * (infra/gateway-responses.ts) shape them: REQUEST_TOO_LARGE, INTEGRATION_TIMEOUT, and
+ * DEFAULT_5XX for a function that fails or returns a malformed proxy result (API Gateway's
+ * own status for that is 502).
+ */
+export const LOCAL_GATEWAY_ERRORS = {
+  tooLarge: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.', retryable: false },
+  timedOut: { status: 504, code: 'UPSTREAM_TIMEOUT', message: 'The prediction did not complete in time.', retryable: true },
+  functionFailed: { status: 502, code: 'INTERNAL', message: 'Internal error.', retryable: false },
+} as const satisfies Record<string, GatewayErrorSpec>;
 
-export function gatewayErrorBody(spec: ErrorSpec, requestId: string): string {
+export function gatewayErrorBody(spec: GatewayErrorSpec, requestId: string): string {
   return JSON.stringify({
     userTag: null,
     error: { code: spec.code, message: spec.message, requestId, retryable: spec.retryable },
@@ -141,18 +138,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
-    spec: ErrorSpec,
+    spec: GatewayErrorSpec,
     started: number,
     extra: Record<string, string[]> = {},
   ): void => {
     const body = Buffer.from(gatewayErrorBody(spec, requestId));
-    const headers = {
-      'content-type': ['application/json; charset=utf-8'],
-      'cache-control': ['no-store'],
-      'x-content-type-options': ['nosniff'],
-      ...extra,
-    };
-    send(req, res, requestId, spec.status, headers, body, started);
+    send(req, res, requestId, spec.status, { 'content-type': ['application/json; charset=utf-8'], ...extra }, body, started);
   };
 
   const invoke = async (event: APIGatewayProxyEvent): Promise<{ ok: true; result: unknown } | { ok: false; error: unknown } | { ok: false; timeout: true }> => {
@@ -184,7 +175,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (outcome.kind === 'aborted') return;
     if (outcome.kind === 'too-large') {
       // The client may still be sending; answer now and close rather than read 10 MB more.
-      return sendError(req, res, requestId, TOO_LARGE, started, { connection: ['close'] });
+      return sendError(req, res, requestId, LOCAL_GATEWAY_ERRORS.tooLarge, started, { connection: ['close'] });
     }
     const event = toRestApiEvent(
       {
@@ -203,17 +194,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (!answer.ok) {
       if ('timeout' in answer) {
         log(`handler did not answer within ${budgetMs} ms (requestId ${requestId})`);
-        return sendError(req, res, requestId, TIMED_OUT, started);
+        return sendError(req, res, requestId, LOCAL_GATEWAY_ERRORS.timedOut, started);
       }
       log(`handler failed (requestId ${requestId}): ${answer.error instanceof Error ? (answer.error.stack ?? answer.error.message) : String(answer.error)}`);
-      return sendError(req, res, requestId, BAD_GATEWAY, started);
+      return sendError(req, res, requestId, LOCAL_GATEWAY_ERRORS.functionFailed, started);
     }
     let response;
     try {
       response = fromLambdaResult(answer.result);
     } catch (error) {
       log(`handler returned an invalid result (requestId ${requestId}): ${(error as Error).message}`);
-      return sendError(req, res, requestId, BAD_GATEWAY, started);
+      return sendError(req, res, requestId, LOCAL_GATEWAY_ERRORS.functionFailed, started);
     }
     send(req, res, requestId, response.statusCode, response.headers, response.body, started);
   };

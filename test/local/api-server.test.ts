@@ -3,7 +3,13 @@ import { request as httpRequest } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { API_GATEWAY_MAX_BODY_BYTES, startApiServer, type ApiServer, type RestApiHandler } from '../../local/api-server.ts';
+import {
+  API_GATEWAY_MAX_BODY_BYTES,
+  LOCAL_GATEWAY_ERRORS,
+  startApiServer,
+  type ApiServer,
+  type RestApiHandler,
+} from '../../local/api-server.ts';
 import { postJson, send } from './http.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -357,5 +363,28 @@ describe('local API server: lifecycle', () => {
     } finally {
       await api.close();
     }
+  });
+});
+
+describe('local API server: its own errors match the stack’s gateway responses', () => {
+  it('words 413, 504 and 502 as infra/gateway-responses.ts does', async () => {
+    const { GATEWAY_ERRORS } = await import('../../infra/gateway-responses.ts');
+    const { ResponseType } = await import('aws-cdk-lib/aws-apigateway');
+    const infra = (type: { responseType: string }) => {
+      const found = GATEWAY_ERRORS.find((e) => e.type.responseType === type.responseType);
+      assert.ok(found, type.responseType);
+      return { code: found.code, message: found.message, retryable: found.retryable, status: found.statusCode };
+    };
+    const local = (spec: { status: number; code: string; message: string; retryable: boolean }, status?: string) => ({
+      code: spec.code,
+      message: spec.message,
+      retryable: spec.retryable,
+      status,
+    });
+    assert.deepEqual(local(LOCAL_GATEWAY_ERRORS.tooLarge, '413'), infra(ResponseType.REQUEST_TOO_LARGE));
+    assert.deepEqual(local(LOCAL_GATEWAY_ERRORS.timedOut, '504'), infra(ResponseType.INTEGRATION_TIMEOUT));
+    // DEFAULT_5XX keeps API Gateway's own status, which is 502 for a failed Lambda proxy call.
+    assert.deepEqual(local(LOCAL_GATEWAY_ERRORS.functionFailed), infra(ResponseType.DEFAULT_5XX));
+    assert.equal(LOCAL_GATEWAY_ERRORS.functionFailed.status, 502);
   });
 });
