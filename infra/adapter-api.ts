@@ -105,10 +105,14 @@ export class AdapterApi extends Construct {
     models.addMethod('GET', integration, keyed);
     modelPredict.addMethod('POST', integration, predict('model'));
     ensemblePredict.addMethod('POST', integration, predict('ensemble'));
-    // Any other method on a known path reaches the Lambda, which answers the contract's 405.
+    // The Lambda's router is the authority on everything under /v1: any other method on a
+    // known path gets its 405, and any other path its 404 (or UNKNOWN_MODEL for a model name
+    // with a slash). API Gateway never falls back from a matched resource to the proxy, hence
+    // ANY on each route's own resource as well.
     for (const resource of [models, modelPredict, ensemblePredict] satisfies IResource[]) {
       resource.addMethod('ANY', integration, keyed);
     }
+    v1.addProxy({ anyMethod: true, defaultIntegration: integration, defaultMethodOptions: keyed });
 
     this.apiKey = this.api.addApiKey('ApiKey', { description: `B's key for the ${settings.stage} contract adapter` });
     const plan = this.api.addUsagePlan('UsagePlan', {

@@ -35,8 +35,8 @@ export const GATEWAY_ERRORS: readonly GatewayError[] = [
     message: 'Internal error.',
     retryable: false,
   },
-  // A REST API answers 403 "Missing Authentication Token" for a path it does not have; the
-  // contract says 404 NOT_FOUND. Known paths carry an ANY method, so 405 comes from the Lambda.
+  // A REST API answers 403 "Missing Authentication Token" for a path it does not have (only
+  // outside /v1, which the Lambda routes itself); the contract says 404 NOT_FOUND.
   {
     type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
     statusCode: '404',

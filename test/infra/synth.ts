@@ -1,6 +1,8 @@
 // Shared by the infra tests: synthesize the real app (cdk.json's feature flags, cdk-nag
 // included) with bundling skipped, and read the documented full context.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { App } from 'aws-cdk-lib';
@@ -17,9 +19,14 @@ export interface Synthesized {
   readonly template: Template;
 }
 
+// Every synthesis of this test process writes under one temporary directory, removed at exit.
+const outRoot = mkdtempSync(join(tmpdir(), 'adapter-infra-test-'));
+process.on('exit', () => rmSync(outRoot, { recursive: true, force: true }));
+
 /** One synthesis of the app with `context` on top of cdk.json's; call once per configuration. */
 export function synthesize(context: Record<string, unknown> = {}): Synthesized {
   const { app, stack } = createAdapterApp({
+    outdir: mkdtempSync(join(outRoot, 'cdk.out-')),
     context: { ...cdkJson.context, ...context, 'aws:cdk:bundling-stacks': [] },
   });
   return { app, stack, template: Template.fromStack(stack) };
