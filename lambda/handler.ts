@@ -17,8 +17,9 @@ const log = jsonLog();
 
 function build(settings: Settings) {
   // Default client configuration, so AWS_REGION and AWS_ENDPOINT_URL_SSM apply; the timeouts
-  // keep one slow SSM call inside the refresh budget.
-  const ssm = new SSMClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 } });
+  // keep two attempts inside the refresh budget (without throwOnRequestTimeout the SDK only
+  // warns when a request is slow).
+  const ssm = new SSMClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true } });
   const registry = new ConfigRegistry<ConfigSnapshot>({
     load: async (signal) =>
       buildSnapshot(await readParametersByPath(ssm, settings.parameterPrefix, signal), settings.parameterPrefix, settings.upstreamAllowlist),

@@ -8,6 +8,8 @@ export interface Allowlist {
   restricted: boolean;
   hostnames: Set<string>;
   addresses: BlockList;
+  /** Whether any IP or CIDR entry was given: then every resolved address must be in one. */
+  hasAddresses: boolean;
 }
 
 /**
@@ -29,10 +31,12 @@ const family = (address: string): 'ipv4' | 'ipv6' => (isIP(address) === 6 ? 'ipv
 export function parseAllowlist(text: string): Allowlist {
   const hostnames = new Set<string>();
   const addresses = new BlockList();
+  let hasAddresses = false;
   const entries = text.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
   for (const entry of entries) {
     const [address = '', bits, extra] = entry.split('/');
     if (extra === undefined && isIP(address) !== 0) {
+      hasAddresses = true;
       if (bits === undefined) {
         addresses.addAddress(address, family(address));
         continue;
@@ -49,22 +53,35 @@ export function parseAllowlist(text: string): Allowlist {
     }
     throw new Error(`cannot read entry ${JSON.stringify(entry)}: expected a hostname, an IP address or a CIDR`);
   }
-  return { restricted: entries.length > 0, hostnames, addresses };
-}
-
-/** `hostname` as URL.hostname gives it (IPv6 in brackets). */
-export function isHostAllowed(allowlist: Allowlist, hostname: string): boolean {
-  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname.toLowerCase();
-  if (isIP(host) !== 0) return isAddressAllowed(allowlist, host);
-  return !allowlist.restricted || allowlist.hostnames.has(host);
+  return { restricted: entries.length > 0, hostnames, addresses, hasAddresses };
 }
 
 /**
- * An IP address, as written in a URL or as a host name resolved to: never one of the
- * never-allowed ranges and, with an allowlist, one of its addresses or CIDRs.
+ * The URL check, on `hostname` as URL.hostname gives it (IPv6 in brackets). An IP must be in
+ * the list. A name passes when it is listed, or when the list has IPs or CIDRs: then the
+ * address it resolves to decides, at connect time (`isResolvedAddressAllowed`). So a CIDR-only
+ * list (what the CDK stack sets from modelCidrs) admits any name inside the models' network.
  */
+export function isHostAllowed(allowlist: Allowlist, hostname: string): boolean {
+  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname.toLowerCase();
+  if (isIP(host) !== 0) return isAddressAllowed(allowlist, host);
+  return !allowlist.restricted || allowlist.hostnames.has(host) || allowlist.hasAddresses;
+}
+
+/** An IP address written in a URL: never a never-allowed range and, with a list, in it. */
 export function isAddressAllowed(allowlist: Allowlist, address: string): boolean {
   if (isIP(address) === 0) return false;
   if (NEVER_ALLOWED.check(address, family(address))) return false;
   return !allowlist.restricted || allowlist.addresses.check(address, family(address));
+}
+
+/**
+ * The connect-time check on the address a name resolved to (DNS rebinding): never a
+ * never-allowed range and, when the list has IPs or CIDRs, inside one of them. A list of
+ * names only trusts those names' DNS.
+ */
+export function isResolvedAddressAllowed(allowlist: Allowlist, address: string): boolean {
+  if (isIP(address) === 0) return false;
+  if (NEVER_ALLOWED.check(address, family(address))) return false;
+  return !allowlist.hasAddresses || allowlist.addresses.check(address, family(address));
 }

@@ -3,7 +3,7 @@
 // when the configuration is loaded (config/endpoint.ts); this runs at connect time, before a
 // socket connects, so a name that resolves (or is rebound) outside the list opens none.
 import dns, { type LookupAddress, type LookupOptions } from 'node:dns';
-import { isAddressAllowed, type Allowlist } from '../config/allowlist.ts';
+import { isResolvedAddressAllowed, type Allowlist } from '../config/allowlist.ts';
 
 /** The code of the error a refused address gives; call-model.ts reports it as CONFIG_UNAVAILABLE. */
 export const ADDRESS_NOT_ALLOWED = 'ERR_UPSTREAM_ADDRESS_NOT_ALLOWED';
@@ -16,7 +16,7 @@ export function allowlistLookup(allowlist: Allowlist) {
     // dns.lookup is read at call time, like net.connect does.
     dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
-      const allowed = addresses.filter((entry) => isAddressAllowed(allowlist, entry.address));
+      const allowed = addresses.filter((entry) => isResolvedAddressAllowed(allowlist, entry.address));
       const first = allowed[0];
       if (!first) {
         const refused = Object.assign(new Error('the endpoint resolves to no allowed address'), { code: ADDRESS_NOT_ALLOWED });

@@ -249,6 +249,32 @@ describe('D29 an invalid or disallowed endpoint: 503 CONFIG_UNAVAILABLE and no s
     assert.equal(model.connections, 1);
   });
 
+  test('D29 a CIDR-only allowlist (as the CDK stack sets it) admits an unlisted name that resolves inside it', async (t) => {
+    const model = await startModelServer(answerJson('{"ok":true}'));
+    t.after(() => model.close());
+    const dns = fakeDns({ 'iris.models.internal': { address: '127.0.0.1' } });
+    t.after(() => dns.restore());
+    const s = await setup({
+      env: { UPSTREAM_ALLOWLIST: '127.0.0.0/8' },
+      parameters: { [endpointParameter('named')]: `http://iris.models.internal:${model.port}/predict` },
+    });
+    t.after(() => s.close());
+    assert.equal(expectSuccess(await ask(s, 'named'), TAG), '{"ok":true}');
+    assert.equal(model.connections, 1);
+  });
+
+  test('D29 a names-only allowlist refuses an unlisted name before any lookup', async (t) => {
+    const dns = fakeDns({ 'other.internal': { address: '127.0.0.1' } });
+    t.after(() => dns.restore());
+    const s = await setup({
+      env: { UPSTREAM_ALLOWLIST: 'models.internal' },
+      parameters: { [endpointParameter('other')]: 'http://other.internal/predict' },
+    });
+    t.after(() => s.close());
+    expectError(await ask(s, 'other'), 503, 'CONFIG_UNAVAILABLE', TAG);
+    assert.deepEqual(dns.asked, []);
+  });
+
   test('D29 no allowlist: a host name that resolves to the metadata address opens no socket', async (t) => {
     const dns = fakeDns({ 'rebind.example': { address: '169.254.169.254' } });
     t.after(() => dns.restore());

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isHostAllowed, parseAllowlist } from '../../../lambda/config/allowlist.ts';
+import { isHostAllowed, isResolvedAddressAllowed, parseAllowlist } from '../../../lambda/config/allowlist.ts';
 import { parseEndpoint } from '../../../lambda/config/endpoint.ts';
 import { buildSnapshot, callableModels } from '../../../lambda/config/snapshot.ts';
 
@@ -18,12 +18,28 @@ describe('allowlist', () => {
   test('hostnames exactly, addresses and CIDRs by membership', () => {
     assert.equal(isHostAllowed(restricted, 'models.internal'), true);
     assert.equal(isHostAllowed(restricted, 'MODELS.internal'), true);
-    assert.equal(isHostAllowed(restricted, 'evil.models.internal'), false);
+    assert.equal(isHostAllowed(parseAllowlist('models.internal'), 'evil.models.internal'), false, 'names match exactly');
     assert.equal(isHostAllowed(restricted, '10.20.3.4'), true);
     assert.equal(isHostAllowed(restricted, '10.21.0.1'), false);
     assert.equal(isHostAllowed(restricted, '192.168.1.7'), true);
     assert.equal(isHostAllowed(restricted, '[fd00:1::5]'), true);
     assert.equal(isHostAllowed(restricted, '127.0.0.1'), false);
+  });
+  test('a name passes the URL check when listed, or when IPs or CIDRs will judge its address', () => {
+    const cidrOnly = parseAllowlist('10.20.0.0/16');
+    const namesOnly = parseAllowlist('models.internal');
+    assert.equal(isHostAllowed(cidrOnly, 'iris.models.internal'), true);
+    assert.equal(isHostAllowed(namesOnly, 'models.internal'), true);
+    assert.equal(isHostAllowed(namesOnly, 'other.internal'), false);
+    assert.equal(isHostAllowed(namesOnly, '10.20.0.1'), false, 'an IP must be listed');
+  });
+  test('resolved addresses: inside the IPs and CIDRs when there are any, never link-local', () => {
+    assert.equal(isResolvedAddressAllowed(restricted, '10.20.9.9'), true);
+    assert.equal(isResolvedAddressAllowed(restricted, '127.0.0.1'), false);
+    const namesOnly = parseAllowlist('models.internal');
+    assert.equal(isResolvedAddressAllowed(namesOnly, '127.0.0.1'), true, 'a names-only list trusts their DNS');
+    assert.equal(isResolvedAddressAllowed(namesOnly, '169.254.169.254'), false);
+    assert.equal(isResolvedAddressAllowed(open, 'fe80::1'), false);
   });
   test('refuses entries it cannot read', () => {
     for (const text of ['10.0.0.0/33', 'http://x', 'a b', '10.0.0.0/8/1']) assert.throws(() => parseAllowlist(text), /cannot read/);
