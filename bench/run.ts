@@ -1,0 +1,178 @@
+// `npm run bench`: the adapter's cost per request and per cold start against the floor, all
+// on loopback, written to bench/results/ (latest.json, a dated copy, latest.md, latest.svg).
+//   node bench/run.ts                   the full run (a couple of minutes on 2 cores)
+//   node bench/run.ts --save-baseline   also keep this run as baseline.json / baseline.md
+//   BENCH_QUICK=1 node bench/run.ts     fewer and shorter rounds, for trying the bench itself
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startSsmServer } from '../local/ssm-server.ts';
+import { RESULTS_DIR, TMP_DIR } from './lib/paths.ts';
+import { runChild, startChild } from './lib/processes.ts';
+import { figure, median, round, type Figure } from './lib/stats.ts';
+import { benchParameters, handlerEnv } from './lib/workload.ts';
+import { KEYS, isMet, markdown, svg, type Key, type Results, type Target } from './report.ts';
+import { buildBundles, coldRun, type ColdRun } from './scenarios/cold-start.ts';
+import type { LatencyResult } from './scenarios/latency.ts';
+import { CONNECTIONS, measureLoad } from './scenarios/load.ts';
+import type { SsmRound } from './scenarios/ssm-traffic.ts';
+
+const quick = process.env.BENCH_QUICK === '1';
+const saveBaseline = process.argv.includes('--save-baseline');
+const PLAN = quick
+  ? { latency: { rounds: 3, requests: 1000, warmup: 500 }, load: { rounds: 2, durationS: 2, warmupS: 1 }, cold: 3, ssm: 1 }
+  : { latency: { rounds: 5, requests: 4000, warmup: 2000 }, load: { rounds: 5, durationS: 5, warmupS: 2 }, cold: 8, ssm: 3 };
+
+const say = (line: string): void => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+const started = performance.now();
+const KB = 1000;
+
+rmSync(TMP_DIR, { recursive: true, force: true });
+mkdirSync(TMP_DIR, { recursive: true });
+
+const model = await startChild<{ url: string }>('servers/model.ts');
+const modelUrl = model.info.url;
+try {
+  // 1. One request at a time, in-process: direct, floor proxy function, handler.
+  say(`latency: ${PLAN.latency.rounds} rounds × ${PLAN.latency.requests} requests per variant, concurrency 1`);
+  const latency = await runChild<LatencyResult>('scenarios/latency.ts', {
+    env: {
+      MODEL_URL: modelUrl,
+      ROUNDS: String(PLAN.latency.rounds),
+      REQUESTS: String(PLAN.latency.requests),
+      WARMUP: String(PLAN.latency.warmup),
+    },
+    execArgv: ['--expose-gc'],
+  });
+
+  // 2. 32 connections over HTTP: the floor proxy and local mode, each in its own process.
+  say(`load: ${PLAN.load.rounds} rounds × ${PLAN.load.durationS} s per target, ${CONNECTIONS} connections`);
+  const serverEnv = { MODEL_URL: modelUrl, PARAMETERS_FILE: join(TMP_DIR, 'local-parameters.json') };
+  const floorServer = await startChild<{ url: string }>('servers/floor-proxy.ts', { env: serverEnv });
+  const localServer = await startChild<{ url: string }>('servers/local-mode.ts', { env: serverEnv });
+  const load = await measureLoad({ floor: floorServer.info.url, local: localServer.info.url }, PLAN.load).finally(() =>
+    Promise.all([floorServer.stop(), localServer.stop()]),
+  );
+
+  // 3. The deployed bundle: size, and a fresh process importing it and answering once.
+  say('cold start: building the bundles as the CDK stack does');
+  const bundles = await buildBundles(join(TMP_DIR, 'bundles'));
+  const ssm = await startSsmServer({ parameters: () => benchParameters(modelUrl) });
+  const cold: { adapter: ColdRun[]; empty: ColdRun[] } = { adapter: [], empty: [] };
+  try {
+    say(`cold start: ${PLAN.cold} fresh processes per bundle`);
+    for (let r = 0; r < PLAN.cold; r++) {
+      cold.empty.push(await coldRun(bundles.empty.file, handlerEnv(ssm.url)));
+      const run = await coldRun(bundles.adapter.file, handlerEnv(ssm.url));
+      if (run.statusCode !== 200) throw new Error(`the bundled handler answered ${run.statusCode} to its first request`);
+      cold.adapter.push(run);
+    }
+  } finally {
+    await ssm.close();
+  }
+
+  // 4. SSM traffic over several TTL periods.
+  say(`ssm: ${PLAN.ssm} rounds of 10,000 requests over 3.5 s with a 1 s TTL`);
+  const ssmRounds = await runChild<SsmRound[]>('scenarios/ssm-traffic.ts', {
+    env: { MODEL_URL: modelUrl, ROUNDS: String(PLAN.ssm), REQUESTS: '10000', SPREAD_MS: '3500', TTL_SECONDS: '1' },
+  });
+  for (const r of ssmRounds) if (r.failed > 0) throw new Error(`ssm scenario: ${r.failed} requests failed`);
+
+  // Figures: per-round differences and ratios, then the median across rounds.
+  const perRound = (f: (r: LatencyResult['rounds'][number]) => number): Figure => figure(latency.rounds.map(f));
+  const emptyAnswered = median(cold.empty.map((r) => r.answeredMs));
+  const spread: Record<Key, Figure> = {
+    handler_added_us_p50: perRound((r) => r.handler.p50Us - r.direct.p50Us),
+    handler_added_us_p99: perRound((r) => r.handler.p99Us - r.direct.p99Us),
+    handler_cpu_us_per_request: perRound((r) => r.handler.cpuUsPerRequest),
+    local_rps_ratio_to_floor_proxy: figure(load.map((r) => r.local.rps / r.floor.rps)),
+    bundle_bytes_min: figure([bundles.adapter.bytesMin]),
+    bundle_bytes_gzip: figure([bundles.adapter.bytesGzip]),
+    cold_import_ms_over_empty: figure(cold.adapter.map((r) => r.answeredMs - emptyAnswered)),
+    ssm_calls_per_10k_requests: figure(ssmRounds.map((r) => r.calls)),
+  };
+  const allowedSsmCalls = Math.max(...ssmRounds.map((r) => r.allowedCalls));
+  const targets: Partial<Record<Key, Target>> = {
+    handler_added_us_p50: { op: '<=', value: 60, text: '≤ 60' },
+    handler_added_us_p99: { op: '<=', value: 400, text: '≤ 400' },
+    local_rps_ratio_to_floor_proxy: { op: '>=', value: 0.8, text: '≥ 0.8' },
+    bundle_bytes_min: { op: '<=', value: 700 * KB, text: '≤ 700 KB' },
+    cold_import_ms_over_empty: { op: '<=', value: 80, text: '≤ 80' },
+    ssm_calls_per_10k_requests: {
+      op: '<=',
+      value: allowedSsmCalls,
+      text: `≤ ${allowedSsmCalls} (1 per TTL period + 1)`,
+    },
+  };
+  const values = Object.fromEntries(KEYS.map((key) => [key, round(spread[key].median, 2)])) as Record<Key, number>;
+  const met = Object.fromEntries(
+    Object.entries(targets).map(([key, target]) => [key, isMet(values[key as Key], target as Target)]),
+  ) as Partial<Record<Key, boolean>>;
+
+  const date = new Date().toISOString();
+  const results: Results = {
+    ...values,
+    spread,
+    targets,
+    met,
+    raw: {
+      plan: { ...PLAN, quick },
+      latency: {
+        requestsPerRound: latency.requestsPerRound,
+        direct_us_p50: figure(latency.rounds.map((r) => r.direct.p50Us)),
+        direct_us_p99: figure(latency.rounds.map((r) => r.direct.p99Us)),
+        direct_cpu_us_per_request: figure(latency.rounds.map((r) => r.direct.cpuUsPerRequest)),
+        floor_added_us_p50: figure(latency.rounds.map((r) => r.floor.p50Us - r.direct.p50Us)),
+        floor_added_us_p99: figure(latency.rounds.map((r) => r.floor.p99Us - r.direct.p99Us)),
+        floor_cpu_us_per_request: figure(latency.rounds.map((r) => r.floor.cpuUsPerRequest)),
+        handler_us_p50: figure(latency.rounds.map((r) => r.handler.p50Us)),
+        handler_us_p99: figure(latency.rounds.map((r) => r.handler.p99Us)),
+        ssmCallsDuringLatency: latency.ssmCalls,
+        rounds: latency.rounds,
+      },
+      load: {
+        connections: CONNECTIONS,
+        floor_rps: figure(load.map((r) => r.floor.rps)),
+        local_rps: figure(load.map((r) => r.local.rps)),
+        rounds: load,
+      },
+      cold: {
+        bundle: bundles.adapter,
+        emptyBundle: bundles.empty,
+        adapter_answered_ms: figure(cold.adapter.map((r) => r.answeredMs)),
+        adapter_imported_ms: figure(cold.adapter.map((r) => r.importedMs)),
+        empty_answered_ms: figure(cold.empty.map((r) => r.answeredMs)),
+        rounds: cold,
+      },
+      ssm: { rounds: ssmRounds },
+    },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      date,
+      loadavg: loadavg().map((l) => round(l, 2)),
+    },
+    durationS: round((performance.now() - started) / 1000, 1),
+  };
+
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const baselineFile = join(RESULTS_DIR, 'baseline.json');
+  const baseline = !saveBaseline && existsSync(baselineFile) ? (JSON.parse(readFileSync(baselineFile, 'utf8')) as Results) : undefined;
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), json);
+  writeFileSync(join(RESULTS_DIR, `${date.slice(0, 10)}.json`), json);
+  const table = markdown(results, baseline);
+  writeFileSync(join(RESULTS_DIR, 'latest.md'), table);
+  writeFileSync(join(RESULTS_DIR, 'latest.svg'), svg(results, baseline));
+  if (saveBaseline) {
+    copyFileSync(join(RESULTS_DIR, 'latest.json'), baselineFile);
+    writeFileSync(join(RESULTS_DIR, 'baseline.md'), table);
+  }
+  say('done: bench/results/latest.{json,md,svg}');
+  console.log(`\n${table}`);
+} finally {
+  await model.stop();
+}
