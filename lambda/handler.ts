@@ -1,16 +1,18 @@
-// The Lambda entry point: the real SSM client, the keep-alive HTTP agent and the settings,
+// The Lambda entry point: the real SSM client, the keep-alive HTTP agents and the settings,
 // created once per container and shared by every invocation.
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { Agent } from 'undici';
 import { createHandler } from './app.ts';
 import { ConfigRegistry } from './config/registry.ts';
 import { readParametersByPath } from './config/ssm-parameters.ts';
-import { buildSnapshot, type ConfigSnapshot } from './config/snapshot.ts';
+import { buildSnapshot, newRejections, type ConfigSnapshot } from './config/snapshot.ts';
 import { AdapterError } from './contract/errors.ts';
 import { errorResult, type HttpResult } from './contract/response.ts';
 import { readHttpRequest, type GatewayEvent } from './http/event.ts';
 import { errorFields, jsonLog } from './observability/log.ts';
+import { noMetrics } from './observability/metrics.ts';
 import { allowlistLookup } from './upstream/lookup.ts';
+import { tlsAgents } from './upstream/tls-agents.ts';
 import { readSettings, type Settings } from './settings.ts';
 
 const log = jsonLog();
@@ -21,20 +23,26 @@ function build(settings: Settings) {
   // warns when a request is slow).
   const ssm = new SSMClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true } });
   const registry = new ConfigRegistry<ConfigSnapshot>({
-    load: async (signal) =>
-      buildSnapshot(await readParametersByPath(ssm, settings.parameterPrefix, signal), settings.parameterPrefix, settings.upstreamAllowlist),
+    load: async (signal, previous) => {
+      const parameters = await readParametersByPath(ssm, settings.parameterPrefix, signal);
+      const snapshot = buildSnapshot(parameters, settings.parameterPrefix, settings.upstreamAllowlist, previous);
+      // Once per version and reason, with what keeps serving meanwhile; never the document itself.
+      for (const { kind, name, hash, reason, kept } of newRejections(snapshot, previous)) {
+        log.warn(`${kind} config rejected`, { [kind]: name, configHash: hash, reason, servingConfigHash: kept ?? null });
+      }
+      return snapshot;
+    },
     ttlMs: settings.cacheTtlMs,
     refreshBudgetMs: settings.ssmBudgetMs,
     onRefresh: ({ ok, error, ms }) =>
       ok ? log.info('configuration refreshed', { ms }) : log.warn('configuration refresh failed', { ms, ...errorFields(error) }),
   });
   // Short idle timeouts: after a Lambda freeze, pooled sockets may have been closed by the model.
-  const dispatcher = new Agent({
-    keepAliveTimeout: 4_000,
-    keepAliveMaxTimeout: 15_000,
-    connect: { timeout: settings.upstreamTimeoutMs, lookup: allowlistLookup(settings.upstreamAllowlist) },
-  });
-  return createHandler({ settings, registry, dispatcher, log });
+  const agentOptions = { keepAliveTimeout: 4_000, keepAliveMaxTimeout: 15_000 };
+  const connect = { timeout: settings.upstreamTimeoutMs, lookup: allowlistLookup(settings.upstreamAllowlist) };
+  const dispatcher = new Agent({ ...agentOptions, connect });
+  const tlsDispatcher = tlsAgents(({ ca, cert, key }) => new Agent({ ...agentOptions, connect: { ...connect, ca, cert, key } }));
+  return createHandler({ settings, registry, dispatcher, tlsDispatcher, log, metrics: noMetrics });
 }
 
 /** A broken deployment answers every request in the contract's shape and says why in the log, once. */

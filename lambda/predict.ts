@@ -1,22 +1,17 @@
 // The predict route: B's validated envelope to the model and back (contract.md, "What the
-// model receives" and "Success").
-import type { Dispatcher } from 'undici';
+// model receives", "Success" and "Model configuration").
 import type { Envelope } from './contract/envelope.ts';
 import { AdapterError } from './contract/errors.ts';
 import { successResult, type HttpResult } from './contract/response.ts';
-import type { ConfigRegistry } from './config/registry.ts';
-import type { ConfigSnapshot } from './config/snapshot.ts';
 import type { HttpRequest } from './http/event.ts';
 import { MODEL_NAME } from './http/routes.ts';
-import type { Settings } from './settings.ts';
-import { callModel } from './upstream/call-model.ts';
-import { modelRequestHeaders } from './upstream/headers.ts';
+import { invokeModel, type ModelDeps } from './models/invoke-model.ts';
+import { planModelCall } from './models/model-plan.ts';
+import { startShadow } from './models/shadow.ts';
+import { VARIANT_HEADER } from './models/target.ts';
+import type { LogFields } from './observability/log.ts';
 
-export interface PredictDeps {
-  settings: Settings;
-  registry: ConfigRegistry<ConfigSnapshot>;
-  dispatcher: Dispatcher;
-}
+export type PredictDeps = ModelDeps;
 
 export interface PredictInput {
   http: HttpRequest;
@@ -25,6 +20,14 @@ export interface PredictInput {
   /** Milliseconds this invocation may still use (the Lambda's remaining time less a margin). */
   timeLeft: () => number;
   signal?: AbortSignal;
+  /** Filled with the model's log fields (model, configHash, variant) for the request's log lines. */
+  logFields?: LogFields;
+}
+
+/** X-Model-Variant, when B sent a non-empty one. */
+export function requestedVariant(http: HttpRequest): string | undefined {
+  const value = http.headers.get(VARIANT_HEADER)?.trim();
+  return value ? value : undefined;
 }
 
 export async function predict(deps: PredictDeps, input: PredictInput): Promise<HttpResult> {
@@ -33,22 +36,23 @@ export async function predict(deps: PredictDeps, input: PredictInput): Promise<H
   if (input.timeLeft() <= 0) throw new AdapterError('UPSTREAM_TIMEOUT');
 
   const { value: snapshot } = await deps.registry.get(Math.min(settings.ssmBudgetMs, input.timeLeft()));
-  const configured = snapshot.models.get(input.model);
-  if (!configured) throw new AdapterError('UNKNOWN_MODEL');
-  if (!configured.ok) throw new AdapterError('CONFIG_UNAVAILABLE');
+  const plan = planModelCall(snapshot, input.model, { http: input.http, envelope: input.envelope, variant: requestedVariant(input.http) }, (fields) =>
+    Object.assign(input.logFields ?? {}, fields),
+  );
 
   // Time spent waiting for SSM comes out of the model's share.
-  const timeoutMs = Math.min(settings.upstreamTimeoutMs, input.timeLeft());
+  const timeoutMs = Math.min(plan.config?.timeoutMs ?? settings.upstreamTimeoutMs, input.timeLeft());
   if (timeoutMs <= 0) throw new AdapterError('UPSTREAM_TIMEOUT');
 
-  const body = JSON.stringify(input.envelope.data);
-  const modelJson = await callModel(deps.dispatcher, {
-    endpoint: configured.endpoint,
-    body,
-    headers: modelRequestHeaders(input.http, Buffer.byteLength(body)),
-    timeoutMs,
-    maxResponseBytes: settings.maxResponseBytes,
-    signal: input.signal,
-  });
-  return successResult(input.envelope.userTag, modelJson);
+  const call = { timeoutMs, signal: input.signal };
+  const shadow = startShadow(deps, plan, call);
+  let result: string;
+  try {
+    result = await invokeModel(deps, plan, call);
+  } catch (error) {
+    shadow?.abandon();
+    throw error;
+  }
+  await shadow?.compare(result);
+  return successResult(input.envelope.userTag, result);
 }

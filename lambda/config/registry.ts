@@ -14,8 +14,11 @@ export interface Lookup<T> {
 }
 
 export interface RegistryOptions<T> {
-  /** Reads the whole configuration; must give up when `signal` aborts. */
-  load: (signal: AbortSignal) => Promise<T>;
+  /**
+   * Reads the whole configuration; must give up when `signal` aborts. `previous` is the last
+   * good value, so that parts that did not change can be reused and refused parts fall back.
+   */
+  load: (signal: AbortSignal, previous: T | undefined) => Promise<T>;
   ttlMs: number;
   /** How long one refresh may take before it is abandoned. */
   refreshBudgetMs: number;
@@ -68,7 +71,7 @@ export class ConfigRegistry<T> {
   async #refresh(): Promise<T | undefined> {
     const started = this.#now();
     try {
-      const value = await this.#options.load(AbortSignal.timeout(this.#options.refreshBudgetMs));
+      const value = await this.#options.load(AbortSignal.timeout(this.#options.refreshBudgetMs), this.#value);
       this.#value = value;
       this.#freshUntil = this.#now() + this.#jitteredTtl();
       this.#retryAt = 0;

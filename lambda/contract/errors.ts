@@ -29,6 +29,8 @@ export interface AdapterErrorOptions {
   detail?: string;
   /** MODEL_REJECTED_INPUT: the model's own status. */
   upstreamStatus?: number;
+  /** MODEL_REJECTED_INPUT, when the model's config opts in: at most 1 KiB of the model's message. */
+  details?: string;
   /** Seconds, for 503 answers. */
   retryAfter?: number;
   /** METHOD_NOT_ALLOWED: the methods the route takes, for the Allow header. */
@@ -43,6 +45,7 @@ export class AdapterError extends Error {
   readonly code: ErrorCode;
   readonly detail: string | undefined;
   readonly upstreamStatus: number | undefined;
+  readonly details: string | undefined;
   readonly retryAfter: number | undefined;
   readonly allow: string | undefined;
 
@@ -51,6 +54,7 @@ export class AdapterError extends Error {
     this.code = code;
     this.detail = options.detail;
     this.upstreamStatus = options.upstreamStatus;
+    this.details = options.details;
     this.retryAfter = options.retryAfter;
     this.allow = options.allow;
   }

@@ -106,3 +106,11 @@ export function singleJsonText(text: string): string | undefined {
   // JSON.parse accepted it, so anything around the value is JSON whitespace.
   return text.trim();
 }
+
+/**
+ * A validated JSON text (a model's answer) as a value whose numbers are exact: plain
+ * JSON.parse unless a number needs `parseLossless`. No depth limit: the text already parsed.
+ */
+export function parseExact(text: string): unknown {
+  return scanJson(text, Number.POSITIVE_INFINITY).hasInexactNumber ? parseLossless(text) : JSON.parse(text);
+}

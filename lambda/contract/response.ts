@@ -33,6 +33,8 @@ export function errorResult(error: AdapterError, userTag: string | null, request
   };
   // Only the 422 row tells B the model's status; for the others it is for the logs.
   if (error.code === 'MODEL_REJECTED_INPUT' && error.upstreamStatus !== undefined) body.upstreamStatus = error.upstreamStatus;
+  // Only there, and only when the model's config opted in (exposeUpstreamErrors).
+  if (error.code === 'MODEL_REJECTED_INPUT' && error.details !== undefined) body.details = error.details;
   const result = jsonResult(spec.status, JSON.stringify({ userTag, error: body }));
   if (spec.status === 503) result.headers['retry-after'] = String(error.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS);
   if (error.allow !== undefined) result.headers.allow = error.allow;

@@ -3,7 +3,11 @@
 // UNKNOWN_MODEL, the same answer as any unknown model), not a different route.
 import { AdapterError } from '../contract/errors.ts';
 
-export type Route = { name: 'listModels' } | { name: 'predict'; model: string };
+export type Route =
+  | { name: 'listModels' }
+  | { name: 'predict'; model: string }
+  | { name: 'explain'; model: string }
+  | { name: 'predictEnsemble'; ensemble: string };
 
 interface RouteSpec {
   pattern: RegExp;
@@ -14,10 +18,12 @@ interface RouteSpec {
 const ROUTES: RouteSpec[] = [
   { pattern: /^\/v1\/models\/?$/, method: 'GET', build: () => ({ name: 'listModels' }) },
   { pattern: /^\/v1\/models\/(.+)\/predict\/?$/s, method: 'POST', build: (m) => ({ name: 'predict', model: m[1] ?? '' }) },
+  { pattern: /^\/v1\/models\/(.+)\/explain\/?$/s, method: 'POST', build: (m) => ({ name: 'explain', model: m[1] ?? '' }) },
+  { pattern: /^\/v1\/ensembles\/(.+)\/predict\/?$/s, method: 'POST', build: (m) => ({ name: 'predictEnsemble', ensemble: m[1] ?? '' }) },
 ];
 
 /** Routes that carry B's envelope in the body. */
-export const hasBody = (route: Route): boolean => route.name === 'predict';
+export const hasBody = (route: Route): boolean => route.name !== 'listModels';
 
 export function matchRoute(method: string, path: string): Route {
   for (const spec of ROUTES) {

@@ -29,6 +29,7 @@ export function contractErrors(log: Log): MiddlewareObj<GatewayEvent, HttpResult
         code: error.code,
         status,
         route: state?.route?.name,
+        ...state?.logFields,
         upstreamStatus: error.upstreamStatus,
         ...(cause === undefined ? {} : errorFields(cause)),
       });

@@ -5,6 +5,7 @@ import type { Envelope } from '../contract/envelope.ts';
 import type { GatewayEvent, HttpRequest } from '../http/event.ts';
 import type { Route } from '../http/routes.ts';
 import type { HttpResult } from '../contract/response.ts';
+import type { LogFields } from '../observability/log.ts';
 
 export interface RequestState {
   http: HttpRequest;
@@ -12,6 +13,8 @@ export interface RequestState {
   /** The userTag once it passed validation: what an error may echo. */
   userTag: string | null;
   envelope?: Envelope;
+  /** What the routes learn about the model or ensemble (name, configHash, variant), for every log line about the request. */
+  logFields: LogFields;
 }
 
 export interface AdapterContext extends Context {

@@ -17,9 +17,17 @@ export interface ModelCall {
   maxResponseBytes: number;
   /** Aborts the call early, e.g. when the Lambda itself is about to time out. */
   signal?: AbortSignal;
+  /**
+   * Only for a model whose config opts in (exposeUpstreamErrors): turns the text of a 4xx
+   * body that B receives as 422 into `error.details`. The body is never logged either way.
+   */
+  describeRejection?: (body: string) => string | undefined;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** How much of a model's error body is read, at most, whether it is kept or dropped. */
+const ERROR_BODY_BYTES = 64 * 1024;
 
 /** Error codes of TLS failures, which the contract reports as UPSTREAM_ERROR rather than unavailable. */
 const TLS_FAILURE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|EPROTO)/;
@@ -42,11 +50,15 @@ export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promis
       bodyTimeout: call.timeoutMs,
     });
     if (response.statusCode < 200 || response.statusCode >= 300) {
-      // The model's error body is never passed on or logged: drop it, keeping the socket if cheap.
-      await response.body.dump({ limit: 64 * 1024, signal }).catch(() => undefined);
       const code = errorForStatus(response.statusCode);
+      const details =
+        code === 'MODEL_REJECTED_INPUT' && call.describeRejection
+          ? await readPrefix(response.body, ERROR_BODY_BYTES).then(call.describeRejection, () => undefined)
+          : // Otherwise the model's error body is never passed on: drop it, keeping the socket if cheap.
+            await response.body.dump({ limit: ERROR_BODY_BYTES, signal }).then(() => undefined, () => undefined);
       throw new AdapterError(code, {
         upstreamStatus: response.statusCode,
+        details,
         retryAfter: code === 'UPSTREAM_UNAVAILABLE' ? clampRetryAfter(response.headers['retry-after']) : undefined,
       });
     }
@@ -90,6 +102,21 @@ function classifyNetworkError(error: unknown): 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ER
 }
 
 class ResponseTooLarge extends Error {}
+
+/** The first `max` bytes of a body as text (invalid UTF-8 replaced), the rest dropped with its socket. */
+async function readPrefix(body: Body, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    total += chunk.length;
+    if (total >= max) {
+      discard(body);
+      break;
+    }
+  }
+  return new TextDecoder('utf-8').decode(Buffer.concat(chunks, total).subarray(0, max));
+}
 
 type Body = AsyncIterable<Buffer> & Parameters<typeof discard>[0];
 

@@ -11,13 +11,13 @@ const TRACESTATE = /^[\x20-\x7e]{1,512}$/;
 /** API Gateway's request ids are short printable ASCII; anything else (CR/LF) is not sent. */
 const REQUEST_ID = /^[\x21-\x7e]{1,256}$/;
 
-export function modelRequestHeaders(request: HttpRequest, contentLength: number): Record<string, string> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'content-length': String(contentLength),
-    accept: 'application/json',
-    'user-agent': 'contract-adapter',
-  };
+/**
+ * The request's own headers that may travel to a model (and that a request mapping may read
+ * as `headers`): the request id and source IP from requestContext, and well-formed trace
+ * context. Nothing else B sends is ever among them.
+ */
+export function propagatedHeaders(request: HttpRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
   // Both come from requestContext; a value undici would refuse as a header is dropped, never
   // turned into a failed model call.
   if (REQUEST_ID.test(request.requestId)) headers['x-request-id'] = request.requestId;
@@ -29,4 +29,14 @@ export function modelRequestHeaders(request: HttpRequest, contentLength: number)
     if (tracestate && TRACESTATE.test(tracestate)) headers.tracestate = tracestate;
   }
   return headers;
+}
+
+export function modelRequestHeaders(request: HttpRequest, contentLength: number): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'content-length': String(contentLength),
+    accept: 'application/json',
+    'user-agent': 'contract-adapter',
+    ...propagatedHeaders(request),
+  };
 }

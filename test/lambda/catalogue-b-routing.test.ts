@@ -119,7 +119,7 @@ describe('B19 GET, PUT or DELETE on the predict route: 405; an unknown path: 404
     test(`B19 ${kind}: GET /v1/models lists the callable models`, async () => {
       const result = await s.invoke(make({ method: 'GET', path: '/v1/models', headers: {} }));
       assert.equal(result.statusCode, 200);
-      assert.deepEqual(JSON.parse(result.body), { models: ['iris'] });
+      assert.deepEqual(JSON.parse(result.body), { models: ['iris'], variants: {}, ensembles: [] });
     });
   }
 });

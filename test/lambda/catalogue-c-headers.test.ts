@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { envelope, httpEvent, restEvent } from '../support/events.ts';
-import { EVENT_KINDS, assertLogsClean, assertNoLeak, captureLogs, expectSuccess, marker, setup } from '../support/catalogue.ts';
+import { EVENT_KINDS, assertLogsClean, assertNoLeak, captureLogs, expectError, expectSuccess, marker, setup } from '../support/catalogue.ts';
 import type { Received } from '../support/model-server.ts';
 
 const TAG = 'tag-c';
@@ -91,7 +91,6 @@ describe('C24 Connection, Transfer-Encoding, Upgrade, Host, Forwarded and knobs 
     'X-Upstream-Url': `${decoy.url}/predict`,
     'X-Model-Endpoint': `${decoy.url}/predict`,
     'X-Model': 'decoy',
-    'X-Model-Variant': 'decoy',
     'X-Timeout-Ms': '1',
     'X-Amzn-Trace-Id': 'Root=1-00000000-000000000000000000000000',
     'X-Original-URL': '/admin',
@@ -135,6 +134,23 @@ describe('C24 Connection, Transfer-Encoding, Upgrade, Host, Forwarded and knobs 
       assert.deepEqual(again.headers, plain.headers);
       assertNoLeak(again, { servers: s.servers, secrets: [SECRET] });
       assert.equal(decoy.connections, 0, 'no knob sent the call elsewhere');
+    });
+  }
+});
+
+describe('C24 X-Model-Variant is looked up among the model\'s own variants, never used to reach anything else', () => {
+  // X-Model-Variant routes (docs/models.md): it is no longer an inert knob, so it has its own
+  // test. A name that is another model, a URL or a path is not a variant of iris: 404, no call.
+  for (const [kind, make] of EVENT_KINDS) {
+    test(`C24 ${kind}: another model's name, a URL, a path or a host is 404 UNKNOWN_MODEL and no socket`, async () => {
+      const before = s.model.received.length;
+      for (const variant of ['decoy', `${decoy.url}/predict`, '../decoy', `127.0.0.1:${decoy.port}`, '__proto__', 'constructor']) {
+        const result = await s.invoke(make({ headers: { 'Content-Type': 'application/json', 'X-Model-Variant': variant }, body: BODY }));
+        expectError(result, 404, 'UNKNOWN_MODEL', TAG);
+        assertNoLeak(result, { servers: s.servers, secrets: [SECRET] });
+      }
+      assert.equal(s.model.received.length, before, 'the model was not called');
+      assert.equal(decoy.connections, 0, 'the decoy was never reached');
     });
   }
 });

@@ -1,0 +1,102 @@
+// A model's `config` parameter (contract.md, "Model configuration"; docs/model-config.schema.json):
+// parsed, checked against the published schema and compiled once per version, so that a
+// request only evaluates what is already compiled. A document that fails any check is
+// refused whole, with a reason for the log; snapshot.ts keeps the last good one serving.
+import { createHash } from 'node:crypto';
+import { ExpressionError, compileExpression, type Expression } from '../mapping/expression.ts';
+import { compileMapping, type Mapping, type MappingSpec } from '../mapping/mapping.ts';
+import { schemaReason } from './schema-reason.ts';
+import { validateModelConfig } from './schema-validators.generated.js';
+
+/** Names of TLS parameters, relative to the prefix (`tls/models-ca`). */
+export interface TlsNames {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface ModelConfig {
+  /** Identifies this version of the document in every log line about the model. */
+  readonly hash: string;
+  readonly timeoutMs: number | undefined;
+  readonly request: Mapping | undefined;
+  readonly response: Mapping | undefined;
+  readonly errorWhen: Expression | undefined;
+  /** Present when the model's 4xx messages may reach B; `message` picks it out of a JSON body. */
+  readonly exposeUpstreamErrors: { message: Expression | undefined } | undefined;
+  readonly canary: { variant: string; percent: number } | undefined;
+  readonly shadow: { variant: string; percent: number; compare: Expression | undefined } | undefined;
+  readonly tls: TlsNames | undefined;
+}
+
+export type ParsedConfig = { ok: true; config: ModelConfig } | { ok: false; hash: string; reason: string };
+
+/** A short, stable fingerprint of a parameter's text. */
+export const configHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+/** What the schema admits (docs/model-config.schema.json). */
+interface ConfigDocument {
+  timeoutMs?: number;
+  request?: MappingSpec;
+  response?: MappingSpec;
+  errorWhen?: string;
+  exposeUpstreamErrors?: boolean | { message: string };
+  variants?: {
+    canary?: { variant: string; percent: number };
+    shadow?: { variant: string; percent?: number; compare?: string };
+  };
+  tls?: TlsNames;
+}
+
+/** Compiles one part of the document, naming the part when its expression is refused. */
+function compiled<T>(where: string, compile: () => T): T {
+  try {
+    return compile();
+  } catch (error) {
+    if (error instanceof ExpressionError) throw new ExpressionError(`expression: ${where} ${error.message}`);
+    throw error;
+  }
+}
+
+export function parseModelConfig(text: string): ParsedConfig {
+  const hash = configHash(text);
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return { ok: false, hash, reason: 'not a JSON document' };
+  }
+  if (!validateModelConfig(document)) return { ok: false, hash, reason: schemaReason(validateModelConfig.errors) };
+  const doc = document as ConfigDocument;
+  try {
+    const expose = doc.exposeUpstreamErrors;
+    const shadow = doc.variants?.shadow;
+    return {
+      ok: true,
+      config: {
+        hash,
+        timeoutMs: doc.timeoutMs,
+        request: doc.request === undefined ? undefined : compiled('/request', () => compileMapping(doc.request as MappingSpec)),
+        response: doc.response === undefined ? undefined : compiled('/response', () => compileMapping(doc.response as MappingSpec)),
+        errorWhen: doc.errorWhen === undefined ? undefined : compiled('/errorWhen', () => compileExpression(doc.errorWhen as string)),
+        exposeUpstreamErrors:
+          expose === undefined || expose === false
+            ? undefined
+            : { message: expose === true ? undefined : compiled('/exposeUpstreamErrors/message', () => compileExpression(expose.message)) },
+        canary: doc.variants?.canary,
+        shadow:
+          shadow === undefined
+            ? undefined
+            : {
+                variant: shadow.variant,
+                percent: shadow.percent ?? 100,
+                compare: shadow.compare === undefined ? undefined : compiled('/variants/shadow/compare', () => compileExpression(shadow.compare as string)),
+              },
+        tls: doc.tls,
+      },
+    };
+  } catch (error) {
+    if (error instanceof ExpressionError) return { ok: false, hash, reason: error.message };
+    throw error;
+  }
+}

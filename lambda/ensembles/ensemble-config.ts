@@ -1,0 +1,34 @@
+// An ensemble's parameter, `{prefix}/ensembles/{ensemble}` (contract.md, "Ensembles";
+// docs/ensemble-config.schema.json), checked once per version like a model's config.
+import { configHash } from '../config/model-config.ts';
+import { schemaReason } from '../config/schema-reason.ts';
+import { validateEnsembleConfig } from '../config/schema-validators.generated.js';
+import { parsePolicy, type Policy } from './policy.ts';
+
+/** The schema's cap, repeated here so the code never trusts a document for it. */
+export const MAX_ENSEMBLE_MEMBERS = 8;
+
+export interface EnsembleConfig {
+  readonly hash: string;
+  readonly members: readonly string[];
+  readonly policy: Policy;
+  readonly deadlineMs: number;
+}
+
+export type ParsedEnsemble = { ok: true; config: EnsembleConfig } | { ok: false; hash: string; reason: string };
+
+export function parseEnsembleConfig(text: string): ParsedEnsemble {
+  const hash = configHash(text);
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return { ok: false, hash, reason: 'not a JSON document' };
+  }
+  if (!validateEnsembleConfig(document)) return { ok: false, hash, reason: schemaReason(validateEnsembleConfig.errors) };
+  const { members, policy: policyText, deadlineMs } = document as { members: string[]; policy: string; deadlineMs: number };
+  if (members.length > MAX_ENSEMBLE_MEMBERS) return { ok: false, hash, reason: `schema: /members has more than ${MAX_ENSEMBLE_MEMBERS} items` };
+  const policy = parsePolicy(policyText, members.length);
+  if (!policy) return { ok: false, hash, reason: 'schema: /policy needs more members than the ensemble has' };
+  return { ok: true, config: { hash, members, policy, deadlineMs } };
+}
