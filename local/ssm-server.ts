@@ -32,9 +32,11 @@ export interface SsmServer {
   close(): Promise<void>;
 }
 
+type ParameterType = 'String' | 'SecureString' | 'StringList';
+
 interface StoredParameter {
   Name: string;
-  Type: 'String';
+  Type: ParameterType;
   Value: string;
   Version: number;
   LastModifiedDate: number;
@@ -48,6 +50,9 @@ export async function startSsmServer(options: SsmServerOptions): Promise<SsmServ
   const pageSize = options.pageSize ?? 10;
   const overrides = new Map<string, string>();
   const versions = new Map<string, number>();
+  // The type PutParameter was given (SecureString for TLS material); everything else is String.
+  // Values are stored as they are: with WithDecryption, as the adapter asks, SSM answers the same.
+  const types = new Map<string, ParameterType>();
   const calls: string[] = [];
   let fault: SsmFault = { kind: 'none' };
   const hanging = new Set<ServerResponse>();
@@ -60,7 +65,7 @@ export async function startSsmServer(options: SsmServerOptions): Promise<SsmServ
 
   const stored = (name: string, value: string): StoredParameter => ({
     Name: name,
-    Type: 'String',
+    Type: types.get(name) ?? 'String',
     Value: value,
     Version: versions.get(name) ?? 1,
     LastModifiedDate: 1_700_000_000,
@@ -107,6 +112,8 @@ export async function startSsmServer(options: SsmServerOptions): Promise<SsmServ
         return [400, { __type: 'ParameterAlreadyExists', message: 'exists' }];
       }
       overrides.set(name, String(input.Value ?? ''));
+      if (input.Type === 'SecureString' || input.Type === 'StringList') types.set(name, input.Type);
+      else if (input.Type === 'String') types.delete(name);
       const version = (versions.get(name) ?? (exists ? 1 : 0)) + 1;
       versions.set(name, version);
       return [200, { Version: version, Tier: 'Standard' }];
