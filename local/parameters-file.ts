@@ -77,8 +77,8 @@ export function parametersFileSource(path: string, onChange?: (problem: string |
   };
 }
 
-/** Writes the file whole (temp file and rename), so no reader ever sees half of it. */
-export function writeParametersFile(path: string, parameters: Record<string, string>): void {
+/** Writes the file whole (temp file and rename), so no reader ever sees half of it. Objects are written as JSON, as the file allows. */
+export function writeParametersFile(path: string, parameters: Record<string, string | Record<string, unknown>>): void {
   const temp = `${path}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(parameters, null, 2)}\n`);
   renameSync(temp, path);

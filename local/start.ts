@@ -6,14 +6,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApiServer, type ApiServer, type RestApiHandler } from './api-server.ts';
-import { DEFAULT_DEMO_PORTS, DEMO_EXAMPLES, startDemoModels, type DemoModels, type DemoService } from './demo-models.ts';
-import {
-  DEFAULT_PARAMETER_PREFIX,
-  endpointParameter,
-  parametersFileSource,
-  readParametersFile,
-  writeParametersFile,
-} from './parameters-file.ts';
+import { DEFAULT_DEMO_PORTS, DEMO_EXAMPLES, startDemoModels, type DemoModels, type DemoPorts, type DemoService } from './demo-models.ts';
+import { demoParameters } from './demo-parameters.ts';
+import { DEFAULT_PARAMETER_PREFIX, parametersFileSource, readParametersFile, writeParametersFile } from './parameters-file.ts';
 import { startSsmServer, type SsmServer } from './ssm-server.ts';
 
 export const DEFAULT_API_PORT = 3000;
@@ -25,8 +20,8 @@ const HANDLER_MODULE = new URL('../lambda/handler.ts', import.meta.url).href;
 export interface LocalOptions {
   /** API port; PORT, else 3000. 0 picks a free one. */
   port?: number;
-  /** Demo service ports; DEMO_IRIS_PORT and DEMO_CHURN_PORT, else 9101 and 9102. */
-  demoPorts?: { iris?: number; churn?: number };
+  /** Demo service ports; DEMO_IRIS_PORT, DEMO_CHURN_PORT, DEMO_IRIS_KSERVE_PORT, DEMO_FRAUD_PORT and DEMO_CHURN_V2_PORT, else 9101 to 9105. */
+  demoPorts?: Partial<DemoPorts>;
   /** PARAMETERS_FILE, else local/parameters.json. Created, pointing at the demos, if missing. */
   parametersFile?: string;
   /** PARAMETER_PREFIX, else /contract-adapter/local. */
@@ -41,7 +36,7 @@ export interface LocalOptions {
 
 export interface LocalSettings {
   port: number;
-  demoPorts: { iris: number; churn: number };
+  demoPorts: DemoPorts;
   parametersFile: string;
   parameterPrefix: string;
   cacheTtlSeconds: number;
@@ -54,6 +49,15 @@ const portFrom = (value: string | undefined, name: string, fallback: number): nu
   return port;
 };
 
+/** The environment variable that moves each demo service. */
+export const DEMO_PORT_VARIABLES: Readonly<Record<keyof DemoPorts, string>> = {
+  iris: 'DEMO_IRIS_PORT',
+  churn: 'DEMO_CHURN_PORT',
+  irisKserve: 'DEMO_IRIS_KSERVE_PORT',
+  fraud: 'DEMO_FRAUD_PORT',
+  churnV2: 'DEMO_CHURN_V2_PORT',
+};
+
 /** Options first, then the environment, then the defaults. */
 export function localSettings(options: LocalOptions = {}): LocalSettings {
   const env = options.env ?? process.env;
@@ -61,21 +65,30 @@ export function localSettings(options: LocalOptions = {}): LocalSettings {
   if (!Number.isSafeInteger(ttl) || ttl < 0) throw new Error(`PARAMETER_CACHE_TTL_SECONDS must be a whole number of seconds, got ${JSON.stringify(env.PARAMETER_CACHE_TTL_SECONDS)}`);
   return {
     port: options.port ?? portFrom(env.PORT, 'PORT', DEFAULT_API_PORT),
-    demoPorts: {
-      iris: options.demoPorts?.iris ?? portFrom(env.DEMO_IRIS_PORT, 'DEMO_IRIS_PORT', DEFAULT_DEMO_PORTS.iris),
-      churn: options.demoPorts?.churn ?? portFrom(env.DEMO_CHURN_PORT, 'DEMO_CHURN_PORT', DEFAULT_DEMO_PORTS.churn),
-    },
+    demoPorts: Object.fromEntries(
+      Object.entries(DEMO_PORT_VARIABLES).map(([key, variable]) => {
+        const name = key as keyof DemoPorts;
+        return [name, options.demoPorts?.[name] ?? portFrom(env[variable], variable, DEFAULT_DEMO_PORTS[name])];
+      }),
+    ) as DemoPorts,
     parametersFile: resolve(options.parametersFile ?? (env.PARAMETERS_FILE || DEFAULT_PARAMETERS_FILE)),
     parameterPrefix: options.parameterPrefix ?? (env.PARAMETER_PREFIX || DEFAULT_PARAMETER_PREFIX),
     cacheTtlSeconds: ttl,
   };
 }
 
-/** A shell command that works as printed: the JSON is single-quoted, quotes escaped. */
-export function curlFor(apiUrl: string, model: string, data: unknown, userTag = 'b-42'): string {
+/**
+ * A shell command that works as printed: the JSON is single-quoted, quotes escaped. `path`
+ * is the route after /v1 (the model's predict route by default).
+ */
+export function curlFor(apiUrl: string, model: string, data: unknown, userTag = 'b-42', options: { path?: string; headers?: Record<string, string> } = {}): string {
   const body = JSON.stringify({ userTag, data }).replaceAll("'", `'\\''`);
-  return `curl -s ${apiUrl}/v1/models/${model}/predict -H 'content-type: application/json' -d '${body}'`;
+  const headers = Object.entries(options.headers ?? {}).map(([name, value]) => ` -H '${name}: ${value}'`).join('');
+  return `curl -s ${apiUrl}/v1${options.path ?? `/models/${model}/predict`} -H 'content-type: application/json'${headers} -d '${body}'`;
 }
+
+/** The demo models B can call, each with the data its curl sends. */
+const DEMO_MODELS = Object.keys(DEMO_EXAMPLES) as (keyof typeof DEMO_EXAMPLES)[];
 
 export interface LocalMode {
   url: string;
@@ -85,6 +98,8 @@ export interface LocalMode {
   settings: LocalSettings;
   /** One ready-to-paste curl per demo model, keyed by model name. */
   curls: Record<string, string>;
+  /** Curls for the other routes and features: the ensemble, a variant, explain. */
+  moreCurls: string[];
   /** Notices worth printing, such as a model the parameters file points elsewhere. */
   notices: string[];
   close(): Promise<void>;
@@ -121,19 +136,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
 
     const notices: string[] = [];
     if (!existsSync(settings.parametersFile)) {
-      writeParametersFile(
-        settings.parametersFile,
-        Object.fromEntries(demos.map((d) => [endpointParameter(settings.parameterPrefix, d.name), d.url])),
-      );
+      writeParametersFile(settings.parametersFile, demoParameters(settings.parameterPrefix, demos));
       notices.push(`created ${settings.parametersFile}, pointing each demo model at its service`);
     }
     try {
       const parameters = readParametersFile(settings.parametersFile);
       for (const demo of demos) {
-        const configured = parameters[endpointParameter(settings.parameterPrefix, demo.name)];
-        if (configured !== demo.url) {
-          notices.push(`${endpointParameter(settings.parameterPrefix, demo.name)} is ${configured ?? 'not set'}, not the demo at ${demo.url}`);
-        }
+        const name = `${settings.parameterPrefix}/${demo.parameter}`;
+        const configured = parameters[name];
+        if (configured !== demo.url) notices.push(`${name} is ${configured ?? 'not set'}, not the demo at ${demo.url}`);
       }
     } catch (error) {
       notices.push(`${(error as Error).message}: the SSM endpoint answers 500 until it is fixed`);
@@ -165,9 +176,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       ssm,
       demos,
       settings,
-      curls: Object.fromEntries(
-        demos.map((d) => [d.name, curlFor(api.url, d.name, DEMO_EXAMPLES[d.name as keyof typeof DEMO_EXAMPLES])]),
-      ),
+      curls: Object.fromEntries(DEMO_MODELS.map((model) => [model, curlFor(api.url, model, DEMO_EXAMPLES[model])])),
+      moreCurls: [
+        curlFor(api.url, 'iris-all', DEMO_EXAMPLES.iris, 'b-42', { path: '/ensembles/iris-all/predict' }),
+        curlFor(api.url, 'churn', DEMO_EXAMPLES.churn, 'b-42', { headers: { 'x-model-variant': 'v2' } }),
+        curlFor(api.url, 'iris-kserve', DEMO_EXAMPLES['iris-kserve'], 'b-42', { path: '/models/iris-kserve/explain' }),
+      ],
       notices,
       close: closeAll,
     };
@@ -182,11 +196,12 @@ export function banner(local: LocalMode): string {
     'contract-adapter local mode',
     `  API         ${local.url}   (lambda/handler.ts as a REST API, stage "local")`,
     `  SSM         ${local.ssmUrl}   (${local.settings.parametersFile}, prefix ${local.settings.parameterPrefix}, TTL ${local.settings.cacheTtlSeconds} s)`,
-    ...local.demos.map((d) => `  demo ${d.name.padEnd(6)} ${d.url}`),
+    ...local.demos.map((d) => `  demo ${d.name.padEnd(11)} ${d.url}`),
     ...local.notices.map((n) => `  note: ${n}`),
     '',
     'Try:',
     ...Object.values(local.curls).map((c) => `  ${c}`),
+    ...local.moreCurls.map((c) => `  ${c}`),
     `  curl -s ${local.url}/v1/models`,
     '',
     'Edit the parameters file to repoint a model; Ctrl-C stops.',
@@ -202,7 +217,7 @@ if (import.meta.main) {
     const e = error as NodeJS.ErrnoException & { port?: number };
     console.error(
       e.code === 'EADDRINUSE'
-        ? `local mode: port ${e.port} is in use (set PORT, DEMO_IRIS_PORT or DEMO_CHURN_PORT)`
+        ? `local mode: port ${e.port} is in use (set PORT or ${Object.values(DEMO_PORT_VARIABLES).join(', ')})`
         : `local mode failed to start: ${e.stack ?? String(e)}`,
     );
     process.exit(1);

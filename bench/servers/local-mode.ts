@@ -3,6 +3,7 @@
 // bench model at the loopback model server. MODEL_URL, PARAMETERS_FILE.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { EPHEMERAL_DEMO_PORTS } from '../../local/demo-models.ts';
 import { startLocal } from '../../local/start.ts';
 import { failChild, reportReady, stopOnSignal } from '../lib/processes.ts';
 import { PREFIX, benchParameters } from '../lib/workload.ts';
@@ -13,7 +14,7 @@ try {
   writeFileSync(parametersFile, `${JSON.stringify(benchParameters(process.env.MODEL_URL ?? ''), null, 2)}\n`);
   const local = await startLocal({
     port: 0,
-    demoPorts: { iris: 0, churn: 0 },
+    demoPorts: EPHEMERAL_DEMO_PORTS,
     parametersFile,
     parameterPrefix: PREFIX,
     env: { AWS_REGION: 'us-east-1' },

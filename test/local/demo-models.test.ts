@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   CHURN_THRESHOLD,
   DEMO_EXAMPLES,
+  EPHEMERAL_DEMO_PORTS,
   IRIS_CLASSES,
   predictIris,
   scoreChurn,
@@ -14,6 +15,8 @@ import {
   type ChurnFeatures,
   type DemoService,
 } from '../../local/demo-models.ts';
+import { fraudAnswer, scoreTransaction } from '../../local/demo-fraud.ts';
+import { kserveAnswer, parseKserveRequest } from '../../local/demo-kserve.ts';
 import { postJson, send } from './http.ts';
 
 const argmax = (row: readonly number[]): number => row.indexOf(Math.max(...row));
@@ -159,9 +162,9 @@ describe('demo services over HTTP', () => {
 });
 
 describe('startDemoModels', () => {
-  it('starts both services and closes them', async () => {
-    const demos = await startDemoModels({ iris: 0, churn: 0 });
-    assert.deepEqual(demos.services.map((s) => s.name), ['iris', 'churn']);
+  it('starts every service and closes them', async () => {
+    const demos = await startDemoModels(EPHEMERAL_DEMO_PORTS);
+    assert.deepEqual(demos.services.map((s) => s.name), ['iris', 'churn', 'iris-kserve', 'fraud', 'churn-v2']);
     await demos.close();
     for (const service of demos.services) await assert.rejects(postJson(service.url, {}), { code: 'ECONNREFUSED' });
   });
@@ -175,10 +178,41 @@ describe('startDemoModels', () => {
     const churnPort = (free.address() as AddressInfo).port;
     await new Promise<void>((resolve) => free.close(() => resolve()));
     try {
-      await assert.rejects(startDemoModels({ iris: taken, churn: churnPort }), { code: 'EADDRINUSE' });
+      await assert.rejects(startDemoModels({ ...EPHEMERAL_DEMO_PORTS, iris: taken, churn: churnPort }), { code: 'EADDRINUSE' });
       await assert.rejects(send(`http://127.0.0.1:${churnPort}/predict`), { code: 'ECONNREFUSED' });
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
+  });
+});
+
+describe('iris-kserve (KServe v2)', () => {
+  it('reads an [n, 4] FP32 tensor row-major and answers the iris classifier\'s probabilities as [n, 3]', () => {
+    const parsed = parseKserveRequest({ inputs: [{ name: 'input-0', shape: [2, 4], datatype: 'FP32', data: [5.1, 3.5, 1.4, 0.2, 6.3, 3.3, 6.0, 2.5] }] });
+    assert.deepEqual(parsed, { rows: [[5.1, 3.5, 1.4, 0.2], [6.3, 3.3, 6.0, 2.5]] });
+    const answer = kserveAnswer((parsed as { rows: number[][] }).rows) as { outputs: [{ shape: number[]; data: number[] }] };
+    assert.deepEqual(answer.outputs[0].shape, [2, 3]);
+    assert.deepEqual(answer.outputs[0].data, predictIris([[5.1, 3.5, 1.4, 0.2], [6.3, 3.3, 6.0, 2.5]]).flat());
+  });
+
+  it('refuses what is not one [n, 4] tensor of numbers', () => {
+    for (const body of [{}, { inputs: [] }, { inputs: [{ shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }, { inputs: [{ shape: [1, 4], datatype: 'INT8', data: [1, 2, 3, 4] }] }, { inputs: [{ shape: [1, 4], datatype: 'FP32', data: [1, 2, 3] }] }]) {
+      assert.ok('error' in parseKserveRequest(body), JSON.stringify(body));
+    }
+  });
+});
+
+describe('fraud (a job API)', () => {
+  it('scores a payment and decides by the risk', () => {
+    assert.equal(scoreTransaction({ amount: 20, country: 'NZ', card_present: true }).decision, 'approve');
+    assert.equal(scoreTransaction({ amount: 912.4, country: 'XA', card_present: false }).decision, 'review');
+    assert.equal(scoreTransaction({ amount: 2000, country: 'XA', card_present: false }).decision, 'decline');
+  });
+
+  it('reports inputs it cannot score as a FAILED job in a 200, and only a non-job as a 400', () => {
+    const failed = fraudAnswer({ job: { type: 'fraud-score', inputs: { amount: 'x' } } });
+    assert.equal(failed.status, 200);
+    assert.deepEqual({ ...(failed.body as object), jobId: '' }, { jobId: '', status: 'FAILED', message: 'inputs.amount must be a positive number' });
+    assert.equal(fraudAnswer({ nope: true }).status, 400);
   });
 });

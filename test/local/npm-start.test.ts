@@ -40,6 +40,9 @@ function startProcess(env: Record<string, string>): Started {
       PORT: '0',
       DEMO_IRIS_PORT: '0',
       DEMO_CHURN_PORT: '0',
+      DEMO_IRIS_KSERVE_PORT: '0',
+      DEMO_FRAUD_PORT: '0',
+      DEMO_CHURN_V2_PORT: '0',
       PARAMETERS_FILE: join(dir, `parameters-${Math.random().toString(36).slice(2)}.json`),
       ...env,
     },
@@ -72,14 +75,15 @@ describe('npm start', () => {
         assert.match(text, /API +http:\/\/127\.0\.0\.1:\d+ /);
         assert.match(text, /demo iris +http:\/\/127\.0\.0\.1:\d+\/v1\/models\/iris:predict/);
         assert.match(text, /demo churn +http:\/\/127\.0\.0\.1:\d+\/predict/);
-        const curls = [...text.matchAll(/^ {2}(curl -s \S+\/v1\/models\/(\w+)\/predict .*)$/gm)];
-        assert.deepEqual(curls.map((m) => m[2]).sort(), ['churn', 'iris']);
+        const curls = [...text.matchAll(/^ {2}(curl -s \S+\/v1\/models\/([\w.-]+)\/predict -H 'content-type: application\/json' -d .*)$/gm)];
+        assert.deepEqual(curls.map((m) => m[2]).sort(), ['churn', 'fraud', 'iris', 'iris-kserve']);
+        const expected: Record<string, string> = { iris: 'predictions', churn: 'score', 'iris-kserve': 'probabilities', fraud: 'risk' };
         if (!PLACEHOLDER && hasCurl) {
           for (const [, curl, model] of curls) {
             const { stdout } = await run('sh', ['-c', curl ?? 'false']);
             const body = JSON.parse(stdout) as { userTag: string; result: Record<string, unknown> };
             assert.equal(body.userTag, 'b-42', stdout);
-            assert.ok(model === 'iris' ? 'predictions' in body.result : 'score' in body.result, stdout);
+            assert.ok((expected[model ?? ''] ?? '-') in body.result, stdout);
           }
         }
       } finally {

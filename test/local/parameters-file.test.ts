@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { DEFAULT_DEMO_PORTS, startChurnModel, startIrisModel } from '../../local/demo-models.ts';
+import { DEFAULT_DEMO_PORTS, EPHEMERAL_DEMO_PORTS, startChurnModel, startDemoModels, startIrisModel } from '../../local/demo-models.ts';
+import { demoParameters } from '../../local/demo-parameters.ts';
 import {
   DEFAULT_PARAMETER_PREFIX,
   endpointParameter,
@@ -136,6 +137,18 @@ describe('the SSM endpoint over a parameters file', () => {
 });
 
 describe('local/parameters.json as committed', () => {
+  it('is the demo parameter set (local/demo-parameters.ts) for the default ports and prefix', async () => {
+    const committed = readParametersFile(new URL('../../local/parameters.json', import.meta.url).pathname);
+    const demos = await startDemoModels(EPHEMERAL_DEMO_PORTS);
+    await demos.close();
+    const atDefaultPorts = demos.services.map((service) => {
+      const url = new URL(service.url);
+      url.port = String(Object.values(DEFAULT_DEMO_PORTS)[demos.services.indexOf(service)]);
+      return { parameter: service.parameter, url: url.href };
+    });
+    assert.deepEqual(committed, parseParameters(JSON.stringify(demoParameters(DEFAULT_PARAMETER_PREFIX, atDefaultPorts))));
+  });
+
   it('points each demo model at its demo service on the default port', async () => {
     const committed = readParametersFile(new URL('../../local/parameters.json', import.meta.url).pathname);
     for (const [start, port] of [

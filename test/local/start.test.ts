@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { DEMO_EXAMPLES, type DemoService } from '../../local/demo-models.ts';
-import { endpointParameter, readParametersFile, writeParametersFile } from '../../local/parameters-file.ts';
+import { fraudAnswer } from '../../local/demo-fraud.ts';
+import { kserveAnswer } from '../../local/demo-kserve.ts';
+import { CHURN_V2, DEMO_EXAMPLES, EPHEMERAL_DEMO_PORTS, scoreChurn, type DemoService } from '../../local/demo-models.ts';
+import { demoParameters } from '../../local/demo-parameters.ts';
+import { endpointParameter, parseParameters, readParametersFile, writeParametersFile } from '../../local/parameters-file.ts';
 import { banner, curlFor, DEFAULT_PARAMETERS_FILE, localSettings, startLocal, type LocalMode } from '../../local/start.ts';
 import { postJson, send } from './http.ts';
 
@@ -27,10 +30,10 @@ try {
 }
 
 describe('localSettings', () => {
-  it('defaults to port 3000, demos on 9101 and 9102, local/parameters.json and a 2 s TTL', () => {
+  it('defaults to port 3000, demos on 9101 to 9105, local/parameters.json and a 2 s TTL', () => {
     assert.deepEqual(localSettings({ env: {} }), {
       port: 3000,
-      demoPorts: { iris: 9101, churn: 9102 },
+      demoPorts: { iris: 9101, churn: 9102, irisKserve: 9103, fraud: 9104, churnV2: 9105 },
       parametersFile: DEFAULT_PARAMETERS_FILE,
       parameterPrefix: '/contract-adapter/local',
       cacheTtlSeconds: 2,
@@ -43,13 +46,16 @@ describe('localSettings', () => {
       PORT: '8080',
       DEMO_IRIS_PORT: '0',
       DEMO_CHURN_PORT: '7002',
+      DEMO_IRIS_KSERVE_PORT: '7003',
+      DEMO_FRAUD_PORT: '7004',
+      DEMO_CHURN_V2_PORT: '7005',
       PARAMETERS_FILE: '/tmp/p.json',
       PARAMETER_PREFIX: '/x/y',
       PARAMETER_CACHE_TTL_SECONDS: '30',
     };
     assert.deepEqual(localSettings({ env }), {
       port: 8080,
-      demoPorts: { iris: 0, churn: 7002 },
+      demoPorts: { iris: 0, churn: 7002, irisKserve: 7003, fraud: 7004, churnV2: 7005 },
       parametersFile: '/tmp/p.json',
       parameterPrefix: '/x/y',
       cacheTtlSeconds: 30,
@@ -88,7 +94,7 @@ describe('local mode end to end', { skip: needsHandler }, () => {
   before(async () => {
     local = await startLocal({
       port: 0,
-      demoPorts: { iris: 0, churn: 0 },
+      demoPorts: EPHEMERAL_DEMO_PORTS,
       parametersFile,
       parameterPrefix: prefix,
       cacheTtlSeconds: TTL_SECONDS,
@@ -106,22 +112,64 @@ describe('local mode end to end', { skip: needsHandler }, () => {
     return res.json();
   };
 
-  it('creates the missing parameters file, pointing each demo model at its service', () => {
-    assert.deepEqual(readParametersFile(parametersFile), {
-      [endpointParameter(prefix, 'iris')]: demo.iris?.url,
-      [endpointParameter(prefix, 'churn')]: demo.churn?.url,
-    });
+  it('creates the missing parameters file: each demo at its service, with the demo configs and ensemble', () => {
+    const parameters = readParametersFile(parametersFile);
+    assert.equal(parameters[endpointParameter(prefix, 'iris')], demo.iris?.url);
+    assert.equal(parameters[endpointParameter(prefix, 'churn')], demo.churn?.url);
+    assert.equal(parameters[`${prefix}/models/churn/variants/v2/endpoint`], demo['churn-v2']?.url);
+    assert.deepEqual(parameters, parseParameters(JSON.stringify(demoParameters(prefix, local.demos))));
     assert.ok(local.notices.some((n) => n.includes(`created ${parametersFile}`)));
   });
 
-  it('prints the API, each demo URL and a curl per demo model', () => {
+  it('prints the API, each demo URL, a curl per demo model and one per other route', () => {
     const text = banner(local);
     assert.ok(text.includes(local.url));
-    for (const d of local.demos) {
-      assert.ok(text.includes(d.url), d.name);
-      assert.ok(text.includes(local.curls[d.name] ?? '<none>'), `curl for ${d.name}`);
-    }
-    assert.deepEqual(Object.keys(local.curls).sort(), ['churn', 'iris']);
+    for (const d of local.demos) assert.ok(text.includes(d.url), d.name);
+    for (const [model, curl] of Object.entries(local.curls)) assert.ok(text.includes(curl), `curl for ${model}`);
+    assert.deepEqual(Object.keys(local.curls).sort(), ['churn', 'fraud', 'iris', 'iris-kserve']);
+    for (const curl of local.moreCurls) assert.ok(text.includes(curl));
+  });
+
+  // What B gets from the mapped demos, computed from the demo services' own code.
+  const kserveResult = () => {
+    const answer = kserveAnswer(DEMO_EXAMPLES['iris-kserve'].instances.map((row) => [...row])) as { outputs: [{ data: number[]; shape: number[] }] };
+    return { probabilities: answer.outputs[0].data, shape: answer.outputs[0].shape, classes: ['setosa', 'versicolor', 'virginica'] };
+  };
+  const fraudResult = () => {
+    const answer = fraudAnswer({ job: { type: 'fraud-score', inputs: DEMO_EXAMPLES.fraud.transaction } }).body as { jobId: string; output: { risk: number; decision: string } };
+    return { risk: answer.output.risk, decision: answer.output.decision, jobId: answer.jobId };
+  };
+
+  it('iris-kserve and fraud: the printed curls answer in B\'s contract, shaped by their mappings', { skip: !hasCurl && 'no curl' }, async () => {
+    assert.deepEqual(JSON.parse(await sh(local.curls['iris-kserve'] ?? 'false')), { userTag: 'b-42', result: kserveResult() });
+    const fraud = JSON.parse(await sh(local.curls.fraud ?? 'false')) as { result: { decision: string } };
+    assert.deepEqual(fraud, { userTag: 'b-42', result: fraudResult() });
+    assert.equal(fraud.result.decision, 'review', 'a large card-not-present payment from a high-risk country');
+  });
+
+  it('the ensemble, the variant and explain curls answer as printed', { skip: !hasCurl && 'no curl' }, async () => {
+    const [ensemble, variant, explained] = await Promise.all(local.moreCurls.map((curl) => sh(curl)));
+    const irisAnswer = await demoAnswer('iris', DEMO_EXAMPLES.iris);
+    const kserveOne = kserveAnswer([[...DEMO_EXAMPLES.iris.instances[0]]]) as { outputs: [{ data: number[]; shape: number[] }] };
+    assert.deepEqual(JSON.parse(ensemble ?? ''), {
+      userTag: 'b-42',
+      result: { iris: irisAnswer, 'iris-kserve': { probabilities: kserveOne.outputs[0].data, shape: [1, 3], classes: ['setosa', 'versicolor', 'virginica'] } },
+      partial: false,
+      errors: {},
+    });
+    assert.deepEqual(JSON.parse(variant ?? ''), { userTag: 'b-42', result: scoreChurn(DEMO_EXAMPLES.churn.features, CHURN_V2) });
+    const explanation = JSON.parse(explained ?? '') as { result: { model: string; body: unknown } };
+    assert.equal(explanation.result.model, 'iris-kserve');
+    assert.deepEqual(explanation.result.body, { inputs: [{ name: 'input-0', shape: [2, 4], datatype: 'FP32', data: DEMO_EXAMPLES['iris-kserve'].instances.flat() }] });
+  });
+
+  it('fraud: a job the service reports FAILED in a 200 is B\'s 502 (errorWhen); B\'s missing field is its 400', async () => {
+    const failed = await postJson(`${local.url}/v1/models/fraud/predict`, { userTag: 'b-42', data: { transaction: { amount: -1, country: 'NZ', card_present: true } } });
+    assert.equal(failed.status, 502);
+    assert.equal((failed.json() as { error: { code: string } }).error.code, 'UPSTREAM_ERROR');
+    const missing = await postJson(`${local.url}/v1/models/fraud/predict`, { userTag: 'b-42', data: {} });
+    assert.equal(missing.status, 400);
+    assert.match((missing.json() as { error: { message: string } }).error.message, /data\.transaction is required/);
   });
 
   for (const name of ['iris', 'churn'] as const) {
@@ -157,11 +205,10 @@ describe('local mode end to end', { skip: needsHandler }, () => {
     assert.equal((res.json() as { userTag: string }).userTag, userTag);
   });
 
-  it('GET /v1/models lists the configured models', async () => {
+  it('GET /v1/models lists the configured models, their variants and the ensembles', async () => {
     const res = await send(`${local.url}/v1/models`);
     assert.equal(res.status, 200);
-    const { models } = res.json() as { models: string[] };
-    assert.deepEqual([...models].sort(), ['churn', 'iris']);
+    assert.deepEqual(res.json(), { models: ['churn', 'fraud', 'iris', 'iris-kserve'], variants: { churn: ['v2'] }, ensembles: ['iris-all'] });
   });
 
   it('lets the handler answer unknown routes, methods and models in the contract shape', async () => {

@@ -1,0 +1,43 @@
+// What local/parameters.json holds for the demos: each demo service's endpoint, the configs
+// that map B's envelope to the native formats that need it, churn's variant and its shadow,
+// and an ensemble. `npm start` writes this when the file does not exist; a test keeps the
+// committed file equal to it (docs/models.md walks through each entry).
+import type { DemoService } from './demo-service.ts';
+
+type ParameterValue = string | Record<string, unknown>;
+
+/** The demo configs, by parameter name relative to the prefix. */
+export const DEMO_CONFIGS: Readonly<Record<string, Record<string, unknown>>> = {
+  // churn answers in B's terms already: only a shadow of its retrained variant, compared on the label.
+  'models/churn/config': { variants: { shadow: { variant: 'v2', compare: 'label' } } },
+  // KServe v2: B's TF-Serving-like rows become one flat FP32 tensor, and the flat answer is named.
+  'models/iris-kserve/config': {
+    timeoutMs: 2000,
+    request: {
+      expression: "{inputs: [{name: 'input-0', shape: [length(data.instances), `4`], datatype: 'FP32', data: data.instances[]}]}",
+      required: ['data.instances'],
+    },
+    response: "{probabilities: response.outputs[0].data, shape: response.outputs[0].shape, classes: ['setosa', 'versicolor', 'virginica']}",
+    exposeUpstreamErrors: { message: 'error' },
+  },
+  // A job API that reports failures in a 200: errorWhen turns them into B's 502.
+  'models/fraud/config': {
+    request: {
+      expression: "{job: {type: 'fraud-score', inputs: data.transaction, submittedBy: userTag}}",
+      required: ['data.transaction'],
+    },
+    response: '{risk: response.output.risk, decision: response.output.decision, jobId: response.jobId}',
+    errorWhen: "status == 'FAILED'",
+    exposeUpstreamErrors: { message: 'message' },
+  },
+  // The same flowers through both formats, answered together.
+  'ensembles/iris-all': { members: ['iris', 'iris-kserve'], policy: 'all', deadlineMs: 2000 },
+};
+
+/** The whole demo parameter set under `prefix`, pointing at `services`. */
+export function demoParameters(prefix: string, services: readonly Pick<DemoService, 'parameter' | 'url'>[]): Record<string, ParameterValue> {
+  const parameters: Record<string, ParameterValue> = {};
+  for (const service of services) parameters[`${prefix}/${service.parameter}`] = service.url;
+  for (const [name, value] of Object.entries(DEMO_CONFIGS)) parameters[`${prefix}/${name}`] = value;
+  return parameters;
+}
