@@ -1,0 +1,205 @@
+// `npm run models -- validate|explain`: the model configs, offline, with the adapter's own code.
+//
+//   npm run models -- validate [file ...]
+//     Checks each file: a parameters file such as local/parameters.json (every model config
+//     and ensemble in it, and the TLS parameters they name), or one config document (an
+//     ensemble when it has "members"). Prints the full reason for each refusal; exits 1 if any.
+//
+//   npm run models -- explain <model> <envelope> [--parameters file | --config file]
+//                              [--variant name] [--answer model-answer]
+//     Prints what the model would receive for B's envelope, as POST /v1/models/{model}/explain
+//     does, and with --answer, what B would get back for that model answer. <envelope> and
+//     --answer are JSON text, @file, or - for standard input. Without --parameters or --config,
+//     local/parameters.json.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseAllowlist } from '../lambda/config/allowlist.ts';
+import { parseModelConfig } from '../lambda/config/model-config.ts';
+import { buildSnapshot } from '../lambda/config/snapshot.ts';
+import { readEnvelope } from '../lambda/contract/envelope.ts';
+import { AdapterError, ERRORS } from '../lambda/contract/errors.ts';
+import { parseLossless, singleJsonText } from '../lambda/contract/json-text.ts';
+import { parseEnsembleConfig } from '../lambda/ensembles/ensemble-config.ts';
+import type { HttpRequest } from '../lambda/http/event.ts';
+import { planModelCall } from '../lambda/models/model-plan.ts';
+import { resultText } from '../lambda/models/model-result.ts';
+import { parseParameters } from '../local/parameters-file.ts';
+
+const DEFAULT_PARAMETERS = new URL('../local/parameters.json', import.meta.url).pathname;
+/** A stand-in endpoint for a config checked on its own: explain never calls it. */
+const OFFLINE_PREFIX = '/offline';
+const OFFLINE_ENDPOINT = 'http://model.invalid/';
+
+export interface Report {
+  ok: boolean;
+  lines: string[];
+}
+
+/** Parameters files are objects of SSM names; anything else is one config document. */
+const isParametersFile = (json: unknown): boolean =>
+  typeof json === 'object' && json !== null && !Array.isArray(json) && Object.keys(json).length > 0 && Object.keys(json).every((k) => k.startsWith('/'));
+
+function checkDocument(label: string, text: string, ensemble: boolean): { ok: boolean; line: string } {
+  const parsed = ensemble ? parseEnsembleConfig(text) : parseModelConfig(text);
+  return parsed.ok ? { ok: true, line: `ok    ${label} (hash ${parsed.config.hash})` } : { ok: false, line: `FAIL  ${label}: ${parsed.reason}` };
+}
+
+export function validateFile(path: string, text: string): Report {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, lines: [`FAIL  ${path}: not JSON (${(error as Error).message})`] };
+  }
+  if (!isParametersFile(json)) {
+    const { ok, line } = checkDocument(path, text, typeof json === 'object' && json !== null && 'members' in json);
+    return { ok, lines: [line] };
+  }
+  const parameters = parseParameters(text);
+  const lines: string[] = [];
+  let ok = true;
+  const report = (result: { ok: boolean; line: string }) => {
+    ok &&= result.ok;
+    lines.push(result.line);
+  };
+  for (const [name, value] of Object.entries(parameters)) {
+    if (/\/models\/[^/]+\/config$/.test(name)) report(checkDocument(name, value, false));
+    else if (/\/ensembles\/[^/]+$/.test(name)) report(checkDocument(name, value, true));
+  }
+  // What only the whole set can say: TLS material present and usable, endpoints readable,
+  // ensemble members configured.
+  const prefixes = new Set(Object.keys(parameters).flatMap((name) => /^(.*)\/(models|ensembles)\//.exec(name)?.[1] ?? []));
+  for (const prefix of prefixes) {
+    const snapshot = buildSnapshot(new Map(Object.entries(parameters)), prefix, parseAllowlist(''));
+    for (const rejection of snapshot.rejections.filter((r) => r.reason.startsWith('tls:'))) {
+      report({ ok: false, line: `FAIL  ${prefix}/models/${rejection.name}/config: ${rejection.reason}` });
+    }
+    for (const [name, state] of snapshot.ensembles) {
+      if (state.kind !== 'ok') continue;
+      for (const member of state.config.members.filter((m) => !snapshot.models.has(m))) {
+        report({ ok: false, line: `FAIL  ${prefix}/ensembles/${name}: member ${member} has no ${prefix}/models/${member}/endpoint` });
+      }
+    }
+    for (const [model, entry] of snapshot.models) {
+      for (const [variant, endpoint] of [[undefined, entry.endpoint] as const, ...[...entry.variants].map(([v, e]) => [v, e] as const)]) {
+        if (!endpoint.ok) report({ ok: false, line: `FAIL  ${prefix}/models/${model}${variant ? `/variants/${variant}` : ''}/endpoint: ${endpoint.problem}` });
+      }
+    }
+  }
+  if (lines.length === 0) lines.push(`ok    ${path}: no model configs or ensembles in it`);
+  return { ok, lines };
+}
+
+export interface ExplainOptions {
+  model: string;
+  envelope: string;
+  /** A parameters file's text, or one config document's text with `config: true`. */
+  source: { parameters: string } | { config: string };
+  variant?: string;
+  answer?: string;
+}
+
+/** The explanation as JSON text, or an AdapterError-like failure with the reason to print. */
+export function explainOffline(options: ExplainOptions): { ok: true; text: string } | { ok: false; text: string } {
+  let parameters: Map<string, string>;
+  let prefix: string;
+  if ('config' in options.source) {
+    prefix = OFFLINE_PREFIX;
+    parameters = new Map([
+      [`${prefix}/models/${options.model}/endpoint`, OFFLINE_ENDPOINT],
+      [`${prefix}/models/${options.model}/config`, options.source.config],
+    ]);
+  } else {
+    parameters = new Map(Object.entries(parseParameters(options.source.parameters)));
+    const name = [...parameters.keys()].find((n) => n.endsWith(`/models/${options.model}/endpoint`));
+    if (!name) return { ok: false, text: `no ${`models/${options.model}/endpoint`} in the parameters` };
+    prefix = name.slice(0, -`/models/${options.model}/endpoint`.length);
+  }
+  const snapshot = buildSnapshot(parameters, prefix, parseAllowlist(''));
+  const rejection = snapshot.rejections.find((r) => r.kind === 'model' && r.name === options.model);
+  const http: HttpRequest = { method: 'POST', path: '', headers: new Map(), body: undefined, isBase64Encoded: false, requestId: 'offline', sourceIp: undefined };
+  try {
+    if (rejection) throw new Error(`the config is refused: ${rejection.reason}`);
+    const envelopeText = singleJsonText(options.envelope);
+    if (envelopeText === undefined) throw new AdapterError('INVALID_JSON');
+    const envelope = readEnvelope(parseLossless(envelopeText));
+    const plan = planModelCall(snapshot, options.model, { http, envelope, variant: options.variant });
+    const parts = [
+      `"model":${JSON.stringify(plan.model)}`,
+      `"variant":${JSON.stringify(plan.target.variant ?? null)}`,
+      `"configHash":${JSON.stringify(plan.config?.hash ?? null)}`,
+      `"body":${plan.body}`,
+    ];
+    if (options.answer !== undefined) {
+      const answer = singleJsonText(options.answer);
+      if (answer === undefined) throw new Error('the model answer is not one JSON text');
+      let outcome: string;
+      try {
+        outcome = `{"userTag":${JSON.stringify(envelope.userTag)},"result":${resultText(plan.config, answer, plan.input)}}`;
+      } catch (error) {
+        if (!(error instanceof AdapterError)) throw error;
+        outcome = JSON.stringify({ status: ERRORS[error.code].status, code: error.code, cause: (error.cause as Error | undefined)?.name });
+      }
+      parts.push(`"response":${outcome}`);
+    }
+    return { ok: true, text: JSON.stringify(JSON.parse(`{${parts.join(',')}}`, (_k, v, c?: { source?: string }) => (typeof v === 'number' && c?.source ? JSON.rawJSON(c.source) : v)), null, 2) };
+  } catch (error) {
+    if (error instanceof AdapterError) {
+      const spec = ERRORS[error.code];
+      return { ok: false, text: `${spec.status} ${error.code}: ${error.detail === undefined ? spec.message : `${spec.message} ${error.detail}`}` };
+    }
+    return { ok: false, text: (error as Error).message };
+  }
+}
+
+/** JSON text given inline, as @file, or - for standard input. */
+function readArgument(value: string): string {
+  if (value === '-') return readFileSync(0, 'utf8');
+  if (value.startsWith('@')) return readFileSync(value.slice(1), 'utf8');
+  return value;
+}
+
+const USAGE = `usage:
+  npm run models -- validate [file ...]
+  npm run models -- explain <model> <envelope|@file|-> [--parameters file | --config file] [--variant name] [--answer json|@file]`;
+
+export function main(argv: string[], out: (line: string) => void): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { parameters: { type: 'string' }, config: { type: 'string' }, variant: { type: 'string' }, answer: { type: 'string' }, help: { type: 'boolean' } },
+  });
+  const [command, ...rest] = positionals;
+  if (command === 'validate' && !values.help) {
+    let ok = true;
+    for (const path of rest.length > 0 ? rest : [DEFAULT_PARAMETERS]) {
+      const report = validateFile(path, readFileSync(path, 'utf8'));
+      ok &&= report.ok;
+      for (const line of report.lines) out(line);
+    }
+    return ok ? 0 : 1;
+  }
+  if (command === 'explain' && rest.length === 2 && !values.help) {
+    const [model = '', envelope = ''] = rest;
+    const result = explainOffline({
+      model,
+      envelope: readArgument(envelope),
+      source: values.config ? { config: readFileSync(values.config, 'utf8') } : { parameters: readFileSync(values.parameters ?? DEFAULT_PARAMETERS, 'utf8') },
+      variant: values.variant,
+      answer: values.answer === undefined ? undefined : readArgument(values.answer),
+    });
+    out(result.text);
+    return result.ok ? 0 : 1;
+  }
+  out(USAGE);
+  return values.help ? 0 : 2;
+}
+
+if (import.meta.main) {
+  try {
+    process.exitCode = main(process.argv.slice(2), (line) => console.log(line));
+  } catch (error) {
+    console.error(`models: ${(error as Error).message}`);
+    process.exitCode = 2;
+  }
+}
