@@ -58,7 +58,7 @@ export class AdapterStack extends Stack {
     });
 
     const parameters = new ModelParameters(this, 'ModelParameters', { prefix, models: settings.models });
-    parameters.grantRead(handler);
+    parameters.grantRead(handler, settings.parameterKmsKeyArn);
 
     const api = new AdapterApi(this, 'Api', { settings, handler, logRetention });
 

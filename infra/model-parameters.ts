@@ -36,9 +36,12 @@ export class ModelParameters extends Construct {
   /**
    * Read access to the whole prefix and nothing else. GetParametersByPath authorises on the
    * path itself, so the prefix's own ARN is listed beside the ARN of everything under it.
-   * No kms:Decrypt: the contract's parameters are all plain String.
+   * Endpoints and configs are plain String. TLS material for models (docs/models.md) is
+   * SecureString: with the AWS managed key aws/ssm, SSM decrypts it for whoever may read the
+   * parameter; with a customer managed key, `kmsKeyArn` adds kms:Decrypt on that key, only
+   * through SSM.
    */
-  grantRead(fn: IFunction): void {
+  grantRead(fn: IFunction, kmsKeyArn?: string): void {
     const stack = Stack.of(this);
     const pathArn = Arn.format({ service: 'ssm', resource: 'parameter', resourceName: this.prefix.slice(1) }, stack);
     fn.addToRolePolicy(
@@ -47,6 +50,15 @@ export class ModelParameters extends Construct {
         resources: [pathArn, `${pathArn}/*`],
       }),
     );
+    if (kmsKeyArn !== undefined) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [kmsKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
+        }),
+      );
+    }
     if (fn.role === undefined) throw new Error('ModelParameters.grantRead: the function has no role');
     Validations.of(fn.role.node.findChild('DefaultPolicy')).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${this.prefix}/*]`,

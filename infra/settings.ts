@@ -67,6 +67,8 @@ export interface Settings {
   readonly maxJsonDepth: number;
   readonly alarmEmail: string | undefined;
   readonly alarmP99LatencyMs: number;
+  /** The customer managed KMS key of SecureString parameters (TLS material), if any. */
+  readonly parameterKmsKeyArn: string | undefined;
 }
 
 /** Every context key the stack reads; anything else in context is CDK's own business. */
@@ -98,6 +100,7 @@ export const SETTING_KEYS = [
   'maxJsonDepth',
   'alarmEmail',
   'alarmP99LatencyMs',
+  'parameterKmsKeyArn',
 ] as const;
 
 export type SettingsContext = Readonly<Partial<Record<(typeof SETTING_KEYS)[number], unknown>>>;
@@ -182,6 +185,11 @@ export function parseSettings(context: SettingsContext): Settings {
 
   const alarmEmail = read.string('alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'an e-mail address');
   const alarmP99LatencyMs = read.integer('alarmP99LatencyMs', 10, INTEGRATION_TIMEOUT_SECONDS * 1000) ?? 5000;
+  const parameterKmsKeyArn = read.string(
+    'parameterKmsKeyArn',
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    'a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  );
 
   if (problems.length > 0) throw new SettingsError(problems);
   return {
@@ -210,6 +218,7 @@ export function parseSettings(context: SettingsContext): Settings {
     maxJsonDepth,
     alarmEmail,
     alarmP99LatencyMs,
+    parameterKmsKeyArn,
   };
 }
 

@@ -103,3 +103,18 @@ describe("the function's permissions", () => {
     ]);
   });
 });
+
+describe('SecureString parameters under a customer managed key (parameterKmsKeyArn)', () => {
+  const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const withKey = synthesize({ ...documentedFullContext(), parameterKmsKeyArn: keyArn });
+
+  it('add kms:Decrypt on that key alone, only through SSM', () => {
+    const kms = functionRoleStatements(withKey).filter((statement) => list(statement.Action).some((action) => action.startsWith('kms:')));
+    assert.equal(kms.length, 1);
+    assert.deepEqual(list(kms[0]!.Action), ['kms:Decrypt']);
+    assert.deepEqual(list(kms[0]!.Resource), [keyArn]);
+    assert.deepEqual(JSON.parse(JSON.stringify(kms[0]!.Condition).replace(/\{"Ref":"AWS::Region"\}/g, '"<region>"')), {
+      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.', '<region>', '.amazonaws.com']] } },
+    });
+  });
+});

@@ -149,6 +149,13 @@ describe('parseSettings', () => {
     assertProblem({ maxRequestBytes: 4 * 1024 * 1024 }, /^maxRequestBytes: /);
     assertProblem({ stage: 'Prod' }, /^stage: /);
     assertProblem({ alarmEmail: 'oncall' }, /^alarmEmail: /);
+    assertProblem({ parameterKmsKeyArn: 'alias/aws/ssm' }, /^parameterKmsKeyArn: /);
+  });
+
+  it('takes a customer managed key for SecureString parameters, and none by default', () => {
+    const arn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    assert.equal(parseSettings({}).parameterKmsKeyArn, undefined);
+    assert.equal(parseSettings({ parameterKmsKeyArn: arn }).parameterKmsKeyArn, arn);
   });
 
   it('reports every problem at once', () => {
