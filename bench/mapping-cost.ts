@@ -1,0 +1,75 @@
+// What model configs cost: JMESPath per call (compiled once per config version, so a request
+// only evaluates), the whole mapped path beside the passthrough one, and what the mapping and
+// validation code adds to the Lambda bundle (esbuild with the stack's options).
+//   node bench/mapping-cost.ts
+import { build } from 'esbuild';
+import { search } from '@aws-lambda-powertools/jmespath';
+import { parseLossless } from '../lambda/contract/json-text.ts';
+import { parseModelConfig, type ModelConfig } from '../lambda/config/model-config.ts';
+import { compileMapping, applyMapping } from '../lambda/mapping/mapping.ts';
+import { modelBody } from '../lambda/models/model-body.ts';
+import { resultText } from '../lambda/models/model-result.ts';
+import { CDK_ESBUILD_OPTIONS, HANDLER_ENTRY } from './scenarios/cold-start.ts';
+import { PROJECT_ROOT } from './lib/paths.ts';
+
+const KSERVE_REQUEST = "{inputs: [{name: 'input-0', shape: [length(data.instances), `4`], datatype: 'FP32', data: data.instances[]}]}";
+const input = { userTag: 'b-42', data: { instances: [[5.1, 3.5, 1.4, 0.2], [6.3, 3.3, 6.0, 2.5]] }, headers: { 'x-request-id': 'r' } };
+const answer = '{"model_name":"iris","outputs":[{"name":"probabilities","shape":[2,3],"datatype":"FP32","data":[0.98,0.02,0,0,0.1,0.9]}]}';
+
+/** Microseconds per call, the median of 5 rounds after a warm-up. */
+function perCall(fn: () => unknown, n = 50_000): number {
+  for (let i = 0; i < n; i++) fn();
+  const rounds: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const started = performance.now();
+    for (let i = 0; i < n; i++) fn();
+    rounds.push(((performance.now() - started) * 1000) / n);
+  }
+  return rounds.sort((a, b) => a - b)[2] as number;
+}
+
+const config = (document: unknown): ModelConfig => {
+  const parsed = parseModelConfig(JSON.stringify(document));
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.config;
+};
+const kserve = config({
+  request: { expression: KSERVE_REQUEST, required: ['data.instances'] },
+  response: '{probabilities: response.outputs[0].data, shape: response.outputs[0].shape}',
+  errorWhen: "status == 'FAILED'",
+});
+const simple = compileMapping('{instances: data.instances}');
+let unique = 0;
+
+const figures = {
+  'evaluate {instances: data.instances}': perCall(() => applyMapping(simple, input)),
+  'evaluate the KServe request mapping (1 required path)': perCall(() => applyMapping(kserve.request!, input)),
+  'parse + evaluate a new expression (no cache)': perCall(() => search(`{instances: data.instances, n: \`${unique++}\`}`, input), 20_000),
+  'request body: passthrough (JSON.stringify of data)': perCall(() => modelBody(undefined, input)),
+  'request body: KServe mapping': perCall(() => modelBody(kserve, input)),
+  'result: passthrough (verbatim splice)': perCall(() => resultText(undefined, answer, input)),
+  'result: errorWhen + response mapping (parses the answer)': perCall(() => resultText(kserve, answer, input)),
+  'JSON.parse of the answer alone': perCall(() => JSON.parse(answer)),
+  'JSON.parse keeping inexact numbers (reviver)': perCall(() => parseLossless(answer)),
+  'validate + compile a new config version (once per version)': perCall(
+    () => parseModelConfig(JSON.stringify({ request: { expression: `{inputs: [{data: data.instances[]}], n: \`${unique++}\`}`, required: ['data.instances'] } })),
+    5_000,
+  ),
+};
+console.log('cost per call, µs (median of 5 rounds)');
+for (const [name, us] of Object.entries(figures)) console.log(`  ${us.toFixed(2).padStart(8)}  ${name}`);
+
+async function bytes(contents: string): Promise<number> {
+  const result = await build({ ...CDK_ESBUILD_OPTIONS, sourcemap: false, write: false, outfile: 'out.mjs', absWorkingDir: PROJECT_ROOT, stdin: { contents, loader: 'ts', resolveDir: PROJECT_ROOT } });
+  return result.outputFiles[0]?.contents.length ?? 0;
+}
+const empty = await bytes('export const x = 1;');
+const sizes = {
+  'the handler bundle (minified, no source map)': await bytes(`export { handler } from './${HANDLER_ENTRY}';`),
+  '@aws-lambda-powertools/jmespath (search)': (await bytes("import { search } from '@aws-lambda-powertools/jmespath'; export const f = search;")) - empty,
+  'the generated standalone validators (both schemas)': (await bytes("export * from './lambda/config/schema-validators.generated.js';")) - empty,
+  'Ajv itself, had the schemas been compiled at run time': (await bytes("import { Ajv } from 'ajv'; export const a = new Ajv();")) - empty,
+  'lambda/mapping + model-config + snapshot + validators + jmespath': (await bytes("export { buildSnapshot } from './lambda/config/snapshot.ts';")) - empty,
+};
+console.log('bundle bytes (esbuild, the stack\'s options)');
+for (const [name, size] of Object.entries(sizes)) console.log(`  ${String(size).padStart(9)}  ${name}`);
