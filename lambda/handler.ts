@@ -1,7 +1,6 @@
 // The Lambda entry point: the real SSM client, the keep-alive HTTP agent and the settings,
 // created once per container and shared by every invocation.
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { Agent } from 'undici';
 import { createHandler } from './app.ts';
 import { ConfigRegistry } from './config/registry.ts';
 import { readParametersByPath } from './config/ssm-parameters.ts';
@@ -11,6 +10,7 @@ import { errorResult, type HttpResult } from './contract/response.ts';
 import { readHttpRequest, type GatewayEvent } from './http/event.ts';
 import { errorFields, jsonLog } from './observability/log.ts';
 import { allowlistLookup } from './upstream/lookup.ts';
+import { Agent } from './upstream/undici.ts';
 import { readSettings, type Settings } from './settings.ts';
 
 const log = jsonLog();

@@ -7,6 +7,7 @@ import { singleJsonText } from '../contract/json-text.ts';
 import type { Endpoint } from '../config/endpoint.ts';
 import { ADDRESS_NOT_ALLOWED } from './lookup.ts';
 import { clampRetryAfter, errorForStatus } from './status.ts';
+import { request } from './undici.ts';
 
 export interface ModelCall {
   endpoint: Endpoint;
@@ -31,7 +32,7 @@ export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promis
   const timer = setTimeout(() => deadline.abort(new DOMException('model deadline', 'TimeoutError')), call.timeoutMs);
   const signal = call.signal ? AbortSignal.any([deadline.signal, call.signal]) : deadline.signal;
   try {
-    const response = await dispatcher.request({
+    const response = await request(dispatcher, {
       origin: call.endpoint.origin,
       path: call.endpoint.path,
       method: 'POST',
