@@ -1,5 +1,7 @@
-// Structured log lines: one JSON object per line. Callers pass only fields that are safe to
-// keep: codes, classes, ids, timings. Never a body, `data`, `result`, a URL or a header value.
+// What the adapter's code needs from a logger: Powertools' Logger (observability/telemetry.ts)
+// in Lambda and locally, anything with these three methods in a test. Callers pass only fields
+// that are safe to keep: codes, classes, ids, timings. Never a body, `data`, `result`, a URL,
+// a userTag or a header value.
 
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
@@ -7,12 +9,6 @@ export interface Log {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
-}
-
-export function jsonLog(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Log {
-  const emit = (level: string) => (message: string, fields: LogFields = {}) =>
-    write(JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields }));
-  return { info: emit('INFO'), warn: emit('WARN'), error: emit('ERROR') };
 }
 
 /** The class and code of an error, which say what failed without its message (which may hold a host or a value). */

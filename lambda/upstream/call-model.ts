@@ -17,6 +17,8 @@ export interface ModelCall {
   maxResponseBytes: number;
   /** Aborts the call early, e.g. when the Lambda itself is about to time out. */
   signal?: AbortSignal;
+  /** Told before each attempt. */
+  onAttempt?: () => void;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -31,16 +33,7 @@ export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promis
   const timer = setTimeout(() => deadline.abort(new DOMException('model deadline', 'TimeoutError')), call.timeoutMs);
   const signal = call.signal ? AbortSignal.any([deadline.signal, call.signal]) : deadline.signal;
   try {
-    const response = await dispatcher.request({
-      origin: call.endpoint.origin,
-      path: call.endpoint.path,
-      method: 'POST',
-      headers: call.headers,
-      body: call.body,
-      signal,
-      headersTimeout: call.timeoutMs,
-      bodyTimeout: call.timeoutMs,
-    });
+    const response = await send(dispatcher, call, signal);
     if (response.statusCode < 200 || response.statusCode >= 300) {
       // The model's error body is never passed on or logged: drop it, keeping the socket if cheap.
       await response.body.dump({ limit: 64 * 1024, signal }).catch(() => undefined);
@@ -72,6 +65,20 @@ export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promis
   } finally {
     clearTimeout(timer);
   }
+}
+
+async function send(dispatcher: Dispatcher, call: ModelCall, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  call.onAttempt?.();
+  return dispatcher.request({
+    origin: call.endpoint.origin,
+    path: call.endpoint.path,
+    method: 'POST',
+    headers: call.headers,
+    body: call.body,
+    signal,
+    headersTimeout: call.timeoutMs,
+    bodyTimeout: call.timeoutMs,
+  });
 }
 
 /** Drops a body we will not read; its socket goes, and a late error on it is expected. */

@@ -201,7 +201,8 @@ describe('D29 an invalid or disallowed endpoint: 503 CONFIG_UNAVAILABLE and no s
       octal: `http://0177.0.0.1:${p}/`,
       'v4-mapped-v6': `http://[::ffff:127.0.0.1]:${p}/`,
       'v6-loopback': `http://[::1]:${p}/`,
-      localhost: `http://localhost:${p}/`,
+      // The model's name is logged (it is configured); the host in its endpoint never is.
+      'named-host': `http://localhost:${p}/`,
       metadata: 'http://169.254.169.254/',
     };
     const parameters: Record<string, string> = {};

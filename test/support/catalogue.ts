@@ -101,15 +101,15 @@ export function assertLogsClean(lines: string, leak: LeakContext = {}): void {
   assertClean(lines, 'logs', leak);
 }
 
-// The adapter logs JSON lines with process.stdout.write(string). The test runner's own
-// messages to its parent go through the same stream as Buffers, so only strings are kept back.
+// The adapter's lines (Powertools' logger and EMF metrics) go through node:console, which
+// calls process.stdout.write / process.stderr.write with strings (warnings and errors go to
+// stderr). The test runner's own messages to its parent go through stdout as Buffers, so only
+// strings are kept back.
 let captured: string[] | undefined;
 
-function installCapture(): string[] {
-  if (captured) return captured;
-  const lines: string[] = [];
-  const original = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+function interceptStrings(stream: NodeJS.WriteStream, lines: string[]): void {
+  const original = stream.write.bind(stream);
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
     if (typeof chunk === 'string') {
       lines.push(chunk);
       const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
@@ -117,7 +117,14 @@ function installCapture(): string[] {
       return true;
     }
     return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write;
+  }) as typeof stream.write;
+}
+
+function installCapture(): string[] {
+  if (captured) return captured;
+  const lines: string[] = [];
+  interceptStrings(process.stdout, lines);
+  interceptStrings(process.stderr, lines);
   captured = lines;
   return lines;
 }
