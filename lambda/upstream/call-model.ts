@@ -1,6 +1,6 @@
 // The one call to a model: undici `request` on a keep-alive Agent (global fetch costs several
 // times the CPU and follows redirects). One deadline covers connecting, the headers and the
-// whole body; the body is capped while it streams, so memory stays bounded.
+// whole body, a retry included; the body is capped while it streams, so memory stays bounded.
 import type { Dispatcher } from 'undici';
 import { AdapterError } from '../contract/errors.ts';
 import { singleJsonText } from '../contract/json-text.ts';
@@ -17,7 +17,7 @@ export interface ModelCall {
   maxResponseBytes: number;
   /** Aborts the call early, e.g. when the Lambda itself is about to time out. */
   signal?: AbortSignal;
-  /** Told before each attempt. */
+  /** Told before each attempt: one, or two after a reset (see `send`). */
   onAttempt?: () => void;
 }
 
@@ -67,9 +67,17 @@ export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promis
   }
 }
 
+/**
+ * A connection that failed before any byte of the answer came back: the keep-alive socket the
+ * pool handed out was already dead (the model closed it while the Lambda was frozen, and the
+ * FIN or RST only shows when the request is written), or the model dropped the connection
+ * without answering. B has seen nothing, so the request goes once more on a new connection,
+ * under the same deadline. Anything after the headers is never retried.
+ */
+const RESET_BEFORE_RESPONSE = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
 async function send(dispatcher: Dispatcher, call: ModelCall, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-  call.onAttempt?.();
-  return dispatcher.request({
+  const options: Dispatcher.RequestOptions = {
     origin: call.endpoint.origin,
     path: call.endpoint.path,
     method: 'POST',
@@ -78,7 +86,18 @@ async function send(dispatcher: Dispatcher, call: ModelCall, signal: AbortSignal
     signal,
     headersTimeout: call.timeoutMs,
     bodyTimeout: call.timeoutMs,
-  });
+  };
+  call.onAttempt?.();
+  try {
+    // undici settles `request` when the headers arrive, so a rejection here is a failure
+    // before any of the answer.
+    return await dispatcher.request(options);
+  } catch (error) {
+    const code = (error as { code?: unknown })?.code;
+    if (signal.aborted || typeof code !== 'string' || !RESET_BEFORE_RESPONSE.has(code)) throw error;
+    call.onAttempt?.();
+    return await dispatcher.request(options);
+  }
 }
 
 /** Drops a body we will not read; its socket goes, and a late error on it is expected. */
