@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { envelope, httpEvent, predictPath, restEvent } from '../support/events.ts';
 import { answerJson, type Behaviour } from '../support/model-server.ts';
 import { fakeDns } from '../support/fake-dns.ts';
+import { watchConnections } from '../support/sockets.ts';
 import { endpointParameter } from '../support/harness.ts';
 import {
   JSON_UTF8,
@@ -222,6 +223,20 @@ describe('E36 a redirect (301, 302, 307, 308): 502, not followed', () => {
       expectError(result, 502, 'UPSTREAM_BAD_RESPONSE', TAG);
       assert.equal(decoy.connections, 0, 'the redirect was not followed');
       assert.equal(result.headers.location, undefined);
+    });
+  }
+});
+
+describe('E36 a redirect towards a disallowed address opens no socket to it', () => {
+  for (const location of ['http://169.254.169.254/latest/meta-data/', 'http://[::ffff:a9fe:a9fe]/', `http://2130706433:${decoy.port}/predict`]) {
+    test(`E36 Location ${location}: 502, no connection attempted but the model's`, async (t) => {
+      const watch = watchConnections();
+      t.after(() => watch.stop());
+      const { result } = await call(answerJson('{}', 302, { location }));
+      expectError(result, 502, 'UPSTREAM_BAD_RESPONSE', TAG);
+      const ssmPort = Number(new URL(s.harness.ssm.url).port);
+      assert.ok(watch.except(ssmPort).every((attempt) => attempt.port === s.model.port), JSON.stringify(watch.attempts));
+      assert.equal(decoy.connections, 0);
     });
   }
 });
