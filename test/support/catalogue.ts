@@ -96,9 +96,23 @@ export function assertNoLeak(result: HttpResult, leak: LeakContext = {}): void {
   assertClean(JSON.stringify(result.headers), 'response headers', leak);
 }
 
-/** The leak rule on log lines. */
+/**
+ * The leak rule on what the adapter wrote while handling a request: Powertools' log lines and
+ * the EMF metric lines. The text must hold that request's line and metrics, so that a clean
+ * result is never a vacuous one; the userTag only ever appears as a hash.
+ */
 export function assertLogsClean(lines: string, leak: LeakContext = {}): void {
   assertClean(lines, 'logs', leak);
+  assert.doesNotMatch(lines, /"userTag"\s*:/, 'logs: the userTag only as a hash');
+  const records = lines.split('\n').flatMap((line): Record<string, unknown>[] => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+  assert.ok(records.some((record) => record.message === 'request'), 'logs: the request line is among them');
+  assert.ok(records.some((record) => '_aws' in record && 'Requests' in record), 'logs: the request\'s EMF metrics are among them');
 }
 
 // The adapter's lines (Powertools' logger and EMF metrics) go through node:console, which
