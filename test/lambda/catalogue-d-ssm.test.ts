@@ -7,6 +7,7 @@ import { endpointParameter } from '../support/harness.ts';
 import { answerJson, startModelServer, type Behaviour } from '../support/model-server.ts';
 import { fakeDns } from '../support/fake-dns.ts';
 import { watchConnections, type ConnectionWatch } from '../support/sockets.ts';
+import { emfLines, parseLines, requestLines } from '../support/log-lines.ts';
 import {
   assertLogsClean,
   assertNoLeak,
@@ -83,7 +84,7 @@ describe('D26 SSM throttled or unreachable with nothing cached: 503 CONFIG_UNAVA
   });
 });
 
-describe('D27 SSM throttled or unreachable with a good cached value: 200 from the last good value', () => {
+describe('D27 SSM throttled or unreachable with a good cached value: 200 from the last good value, a metric says stale', () => {
   test('D27 throttle, 500, hang and a closed SSM endpoint all serve the last good endpoint', async (t) => {
     // TTL 0: every request finds the copy too old and tries to refresh it.
     const s = await setup({ behaviour: answerJson('{"from":"old"}'), env: { PARAMETER_CACHE_TTL_SECONDS: '0' } });
@@ -108,6 +109,9 @@ describe('D27 SSM throttled or unreachable with a good cached value: 200 from th
       const result = await ask(s, 'iris', lambdaContext(remaining));
       const elapsed = performance.now() - started;
       assert.equal(expectSuccess(result, TAG), '{"from":"old"}', `${name}: the last good value serves`);
+      const [metrics] = emfLines(parseLines(logs.text())).filter((record) => 'Requests' in record);
+      assert.equal(metrics?.StaleServes, 1, `${name}: a metric says stale was served`);
+      assert.equal(requestLines(parseLines(logs.text()))[0]?.cache, 'stale');
       assert.ok(s.harness.ssm.calls.length > calls, `${name}: a refresh was attempted`);
       assert.ok(elapsed < 5_000, `${name}: answered in ${Math.round(elapsed)} ms`);
       // A hanging refresh is abandoned (and logged) after the request has already been answered.
