@@ -184,7 +184,6 @@ describe('D29 an invalid or disallowed endpoint: 503 CONFIG_UNAVAILABLE and no s
       'userinfo-colon': `http://:@127.0.0.1:${p}/predict`,
       'userinfo-host-first': `http://127.0.0.1:${p}@evil.example/`,
       'userinfo-two-ats': `http://evil.example@x@127.0.0.1:${p}/`,
-      fragment: `http://127.0.0.1:${p}/predict#x`,
       metadata: 'http://169.254.169.254/latest/meta-data/',
       'metadata-decimal': 'http://2852039166/',
       'metadata-octal': 'http://0251.0376.0251.0376/',
