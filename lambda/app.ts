@@ -17,13 +17,15 @@ import { routeRequest } from './middleware/route-request.ts';
 import type { AdapterContext } from './middleware/state.ts';
 import { newRequestRecord } from './observability/request-summary.ts';
 import type { Telemetry } from './observability/telemetry.ts';
-import { predict } from './predict.ts';
+import { predict, type PredictDeps } from './predict.ts';
 import type { Settings } from './settings.ts';
 
 export interface AppDeps {
   settings: Settings;
   registry: ConfigRegistry<ConfigSnapshot>;
   dispatcher: Dispatcher;
+  /** A new connection for a retry (upstream/connections.ts). */
+  newConnection?: PredictDeps['newConnection'];
   telemetry: Telemetry;
 }
 

@@ -2,7 +2,6 @@
 // Powertools' logger, metrics and tracer, created once per container and shared by every
 // invocation.
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { Agent } from 'undici';
 import { createHandler } from './app.ts';
 import { ConfigRegistry } from './config/registry.ts';
 import { readParametersByPath } from './config/ssm-parameters.ts';
@@ -14,7 +13,7 @@ import { errorFields } from './observability/log.ts';
 import { recordRefresh } from './observability/metrics.ts';
 import { newRequestRecord, summarizeRequest } from './observability/request-summary.ts';
 import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
-import { allowlistLookup } from './upstream/lookup.ts';
+import { modelConnections } from './upstream/connections.ts';
 import { readSettings, readTelemetrySettings, type Settings } from './settings.ts';
 
 const telemetry = createTelemetry(readTelemetrySettings());
@@ -40,14 +39,8 @@ function build(settings: Settings) {
       recordRefresh(telemetry.metrics, ok);
     },
   });
-  // Short idle timeouts: after a Lambda freeze, pooled sockets may have been closed by the
-  // model (callModel retries once when one turns out dead).
-  const dispatcher = new Agent({
-    keepAliveTimeout: 4_000,
-    keepAliveMaxTimeout: 15_000,
-    connect: { timeout: settings.upstreamTimeoutMs, lookup: allowlistLookup(settings.upstreamAllowlist) },
-  });
-  return createHandler({ settings, registry, dispatcher, telemetry });
+  const connections = modelConnections({ connectTimeoutMs: settings.upstreamTimeoutMs, allowlist: settings.upstreamAllowlist });
+  return createHandler({ settings, registry, dispatcher: connections.pool, newConnection: connections.newConnection, telemetry });
 }
 
 /** A broken deployment answers every request in the contract's shape and says why in the log, once. */

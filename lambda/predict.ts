@@ -12,13 +12,15 @@ import { observeModelCall } from './observability/model-call.ts';
 import type { RequestRecord } from './observability/request-summary.ts';
 import type { Traced } from './observability/tracing.ts';
 import type { Settings } from './settings.ts';
-import { callModel } from './upstream/call-model.ts';
+import { callModel, type ModelCall } from './upstream/call-model.ts';
 import { modelRequestHeaders } from './upstream/headers.ts';
 
 export interface PredictDeps {
   settings: Settings;
   registry: ConfigRegistry<ConfigSnapshot>;
   dispatcher: Dispatcher;
+  /** A new connection for a retry (upstream/connections.ts). */
+  newConnection?: ModelCall['newConnection'];
   traced: Traced;
 }
 
@@ -59,6 +61,7 @@ export async function predict(deps: PredictDeps, input: PredictInput): Promise<H
       maxResponseBytes: settings.maxResponseBytes,
       signal: input.signal,
       onAttempt,
+      newConnection: deps.newConnection,
     }),
   );
   return successResult(input.envelope.userTag, modelJson);

@@ -19,6 +19,11 @@ export interface ModelCall {
   signal?: AbortSignal;
   /** Told before each attempt: one, or two after a reset (see `send`). */
   onAttempt?: () => void;
+  /**
+   * A new connection for the retry (connections.ts). Without it the retry goes back to
+   * `dispatcher`, whose pool may hand out another socket that died the same way.
+   */
+  newConnection?: (origin: string) => Dispatcher & { destroy(): Promise<void> };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -32,8 +37,10 @@ export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promis
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new DOMException('model deadline', 'TimeoutError')), call.timeoutMs);
   const signal = call.signal ? AbortSignal.any([deadline.signal, call.signal]) : deadline.signal;
+  let retryConnection: (Dispatcher & { destroy(): Promise<void> }) | undefined;
+  const forRetry = (): Dispatcher => (retryConnection = call.newConnection?.(call.endpoint.origin)) ?? dispatcher;
   try {
-    const response = await send(dispatcher, call, signal);
+    const response = await send(dispatcher, forRetry, call, signal);
     if (response.statusCode < 200 || response.statusCode >= 300) {
       // The model's error body is never passed on or logged: drop it, keeping the socket if cheap.
       await response.body.dump({ limit: 64 * 1024, signal }).catch(() => undefined);
@@ -64,6 +71,8 @@ export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promis
     throw new AdapterError(classifyNetworkError(error), { cause: error });
   } finally {
     clearTimeout(timer);
+    // The answer has been read or dropped by now; the retry's connection is not kept.
+    retryConnection?.destroy().catch(() => undefined);
   }
 }
 
@@ -71,12 +80,18 @@ export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promis
  * A connection that failed before any byte of the answer came back: the keep-alive socket the
  * pool handed out was already dead (the model closed it while the Lambda was frozen, and the
  * FIN or RST only shows when the request is written), or the model dropped the connection
- * without answering. B has seen nothing, so the request goes once more on a new connection,
- * under the same deadline. Anything after the headers is never retried.
+ * without answering. B has seen nothing, so the request goes once more on a new connection
+ * (not back to the pool, where the other idle sockets may be just as dead), under the same
+ * deadline. Anything after the headers is never retried.
  */
 const RESET_BEFORE_RESPONSE = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
-async function send(dispatcher: Dispatcher, call: ModelCall, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+async function send(
+  dispatcher: Dispatcher,
+  forRetry: () => Dispatcher,
+  call: ModelCall,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
   const options: Dispatcher.RequestOptions = {
     origin: call.endpoint.origin,
     path: call.endpoint.path,
@@ -96,7 +111,7 @@ async function send(dispatcher: Dispatcher, call: ModelCall, signal: AbortSignal
     const code = (error as { code?: unknown })?.code;
     if (signal.aborted || typeof code !== 'string' || !RESET_BEFORE_RESPONSE.has(code)) throw error;
     call.onAttempt?.();
-    return await dispatcher.request(options);
+    return await forRetry().request(options);
   }
 }
 

@@ -10,6 +10,7 @@ import { envelope, lambdaContext, predictPath, restEvent } from '../support/even
 import { answerJson, startModelServer, type Behaviour } from '../support/model-server.ts';
 import { endpointParameter } from '../support/harness.ts';
 import { watchConnections } from '../support/sockets.ts';
+import { fakeDns, type FakeAnswer } from '../support/fake-dns.ts';
 import { captureLogs, closedPort, expectError, expectSuccess, setup } from '../support/catalogue.ts';
 
 const TIMEOUT_MS = 300;
@@ -71,6 +72,48 @@ describe('a stale pooled socket after a freeze: retried once on a new connection
       assert.equal(line.outcome, 'OK');
     });
   }
+});
+
+describe('a pool of stale sockets (earlier concurrent calls left several): the retry goes on a new connection', () => {
+  test('4 dead sockets in the pool, then 4 requests one after another: each 200 after at most one retry', async (t) => {
+    const model = await startModelServer(staleAfterFirst((socket) => socket.resetAndDestroy()));
+    const h = await setup({ parameters: { [endpointParameter('stale')]: `${model.url}/predict` } });
+    t.after(() => h.close());
+    t.after(() => model.close());
+    const askStale = () => h.invoke(restEvent({ path: predictPath('stale'), body: envelope(TAG, {}) }));
+    // Concurrent calls: the pool opens one connection for each.
+    await Promise.all(Array.from({ length: 4 }, askStale));
+    assert.equal(model.connections, 4);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // Had the retry gone back to the pool, it could have drawn another dead socket.
+    for (let i = 0; i < 4; i++) {
+      const logs = captureLogs();
+      assert.equal(expectSuccess(await askStale(), TAG), '{"ok":true}', `request ${i + 1}`);
+      assert.ok((lastLine(logs).modelAttempts as number) <= 2);
+    }
+  });
+});
+
+describe('the retry\'s new connection passes the same checks', () => {
+  test('the name is rebound to the metadata address between the attempts: 503 CONFIG_UNAVAILABLE, no connection attempt to it', async (t) => {
+    const answers: Record<string, FakeAnswer> = { 'rebind.internal': { address: '127.0.0.1' } };
+    const dns = fakeDns(answers);
+    t.after(() => dns.restore());
+    const model = await startModelServer((req) => {
+      answers['rebind.internal'] = { address: '169.254.169.254' };
+      req.socket.destroy();
+    });
+    t.after(() => model.close());
+    const h = await setup({ parameters: { [endpointParameter('rebind')]: `http://rebind.internal:${model.port}/predict` } });
+    t.after(() => h.close());
+    const watch = watchConnections();
+    t.after(() => watch.stop());
+    expectError(await h.invoke(restEvent({ path: predictPath('rebind'), body: envelope(TAG, {}) })), 503, 'CONFIG_UNAVAILABLE', TAG);
+    assert.equal(model.received.length, 1);
+    assert.deepEqual(dns.asked, ['rebind.internal', 'rebind.internal'], 'looked up again for the new connection');
+    assert.deepEqual(watch.attempts.filter((attempt) => attempt.port === model.port), [{ address: '127.0.0.1', port: model.port }]);
+  });
 });
 
 describe('a model that always resets: exactly 2 attempts, then 503', () => {
