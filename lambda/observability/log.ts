@@ -1,17 +1,10 @@
-// What the adapter's code needs from a logger: Powertools' Logger (observability/telemetry.ts)
-// in Lambda and locally, anything with these three methods in a test. Callers pass only fields
-// that are safe to keep: codes, classes, ids, timings. Never a body, `data`, `result`, a URL,
-// a userTag or a header value.
+// What may go into a log line besides codes, ids and timings: an error's class and code, never
+// its message (which may hold a host, a parameter name or a value). Never a body, `data`,
+// `result`, a URL, a userTag or a header value.
 
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
-export interface Log {
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-}
-
-/** The class and code of an error, which say what failed without its message (which may hold a host or a value). */
+/** The class and code of an error, which say what failed without its message. */
 export function errorFields(error: unknown): LogFields {
   if (!(error instanceof Error)) return { errorClass: typeof error };
   const code = (error as { code?: unknown }).code;
