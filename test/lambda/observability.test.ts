@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { envelope, httpEvent, lambdaContext, predictPath, restEvent } from '../support/events.ts';
-import { endpointParameter } from '../support/harness.ts';
+import { endpointParameter, startHarness } from '../support/harness.ts';
 import { answerJson } from '../support/model-server.ts';
 import { assertLogsClean, captureLogs, expectError, expectSuccess, marker, setup, type Setup } from '../support/catalogue.ts';
 import { emfLines, parseLines, requestLines, type LogRecord } from '../support/log-lines.ts';
@@ -168,6 +168,26 @@ describe('the request line', () => {
     assert.equal(status, 504);
     assert.equal(line.outcome, 'UPSTREAM_TIMEOUT');
     assert.equal(line.modelAttempts, undefined);
+  });
+});
+
+describe('a broken deployment', () => {
+  test('says why once, at start, and still writes a request line for every answer', async (t) => {
+    const logs = captureLogs();
+    const broken = await startHarness({}, { PARAMETER_PREFIX: '' });
+    t.after(() => broken.close());
+    const event = predict(envelope(TAG, { k: B_SECRET }));
+    const result = await broken.invoke(event);
+    assert.equal(result.statusCode, 500);
+    const records = parseLines(logs.text());
+    assert.deepEqual(
+      records.filter((record) => record.message === 'invalid configuration').map((record) => record.reason),
+      ['PARAMETER_PREFIX is required (for example /contract-adapter/prod)'],
+    );
+    const [line] = requestLines(records);
+    assert.equal(line?.outcome, 'INTERNAL');
+    assert.equal(line?.correlation_id, event.requestContext.requestId);
+    for (const secret of SECRETS) assert.ok(!logs.text().includes(secret));
   });
 });
 
