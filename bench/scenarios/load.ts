@@ -38,7 +38,7 @@ export async function measureLoad<K extends string>(
   options: { rounds: number; durationS: number; warmupS: number },
 ): Promise<Record<K, LoadRound>[]> {
   const names = Object.keys(targets) as K[];
-  for (const name of names) await load(targets[name], options.warmupS);
+  if (options.warmupS > 0) for (const name of names) await load(targets[name], options.warmupS);
   const rounds: Record<K, LoadRound>[] = [];
   for (let r = 0; r < options.rounds; r++) {
     const round = {} as Record<K, LoadRound>;
