@@ -2,6 +2,7 @@
 // functions with the most self time and the share of each part of the code.
 //   node bench/profile.ts handler [--out NAME]   the handler in-process, one request at a time
 //   node bench/profile.ts local [--out NAME]     local mode under 32 connections (autocannon)
+//   node bench/profile.ts floor [--out NAME]     the floor proxy under the same load, to compare
 // The raw .cpuprofile stays in bench/results/tmp/profiles/ (open it in Chrome DevTools); the
 // summary goes to stdout and to bench/results/NAME.md (default profile-TARGET.md).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -120,23 +121,27 @@ async function main(): Promise<void> {
 
   const model = await startChild<{ url: string }>('servers/model.ts');
   let window: Window;
+  let requestsPerSecond: number | undefined;
   try {
     if (target === 'handler') {
       window = await runChild<Window>('profile.ts', { env: { MODEL_URL: model.info.url, PROFILE_CHILD: '1' }, execArgv: profiling });
-    } else if (target === 'local') {
+    } else if (target === 'local' || target === 'floor') {
       const env = { MODEL_URL: model.info.url, PARAMETERS_FILE: join(TMP_DIR, 'local-parameters.json') };
-      const local = await startChild<{ url: string }>('servers/local-mode.ts', { env, execArgv: profiling });
-      await measureLoad({ local: local.info.url }, { rounds: 1, durationS: 1, warmupS: 1 });
+      const module = target === 'local' ? 'servers/local-mode.ts' : 'servers/floor-proxy.ts';
+      const server = await startChild<{ url: string }>(module, { env, execArgv: profiling });
+      await measureLoad({ server: server.info }, { rounds: 1, durationS: 1, warmupS: 1 });
       const from = nowUs();
-      await measureLoad({ local: local.info.url }, { rounds: 1, durationS: 10, warmupS: 0 }).finally(() => local.stop());
+      const [round] = await measureLoad({ server: server.info }, { rounds: 1, durationS: 10, warmupS: 0 }).finally(() => server.stop());
+      requestsPerSecond = round?.server.rps;
       window = { from, to: nowUs() };
-    } else throw new Error(`unknown target ${target}: handler or local`);
+    } else throw new Error(`unknown target ${target}: handler, local or floor`);
   } finally {
     await model.stop();
   }
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile written in ${dir}`);
-  const summary = `# CPU profile: ${target}\n\n${summarise(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, window)}`;
+  const load = requestsPerSecond === undefined ? '' : `Under 32 connections: ${requestsPerSecond.toFixed(0)} requests/s.\n\n`;
+  const summary = `# CPU profile: ${target}\n\n${load}${summarise(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, window, Number(process.env.PROFILE_TOP ?? 25))}`;
   writeFileSync(join(RESULTS_DIR, `${name}.md`), summary);
   console.log(summary);
 }

@@ -1,13 +1,14 @@
-// The one call to a model: undici `request` on a keep-alive Agent (global fetch costs several
+// The one call to a model: undici's dispatch on a keep-alive Agent (global fetch costs several
 // times the CPU and follows redirects). One deadline covers connecting, the headers and the
-// whole body, a retry included; the body is capped while it streams, so memory stays bounded.
+// whole body, a retry included; the body is capped while it arrives, so memory stays bounded.
+// A small dispatch handler collects the answer: undici's `request` would wrap it in a stream
+// and tie an abort signal to it, which cost more per call than the rest of the adapter.
 import type { Dispatcher } from 'undici';
 import { AdapterError } from '../contract/errors.ts';
 import { singleJsonText } from '../contract/json-text.ts';
 import type { Endpoint } from '../config/endpoint.ts';
 import { ADDRESS_NOT_ALLOWED } from './lookup.ts';
 import { clampRetryAfter, errorForStatus } from './status.ts';
-import { request } from './undici.ts';
 
 export interface ModelCall {
   endpoint: Endpoint;
@@ -18,7 +19,7 @@ export interface ModelCall {
   maxResponseBytes: number;
   /** Aborts the call early, e.g. when the Lambda itself is about to time out. */
   signal?: AbortSignal;
-  /** Told before each attempt: one, or two after a reset (see `send`). */
+  /** Told before each attempt: one, or two after a reset (see ModelAnswer#retry). */
   onAttempt?: () => void;
   /**
    * A new connection for the retry (connections.ts). Without it the retry goes back to
@@ -33,54 +34,19 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const TLS_FAILURE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|EPROTO)/;
 
 /** The model's answer as one validated JSON text, or an AdapterError with the contract's code. */
-export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promise<string> {
-  // A timer we clear when done, unlike AbortSignal.timeout: nothing may abort a finished call.
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new DOMException('model deadline', 'TimeoutError')), call.timeoutMs);
-  // The caller's signal aborts the call too. Forwarded by hand: AbortSignal.any ties signals
-  // with weak references, which cost microseconds per call and slow every garbage collection.
-  const forward = (): void => deadline.abort(call.signal?.reason);
-  if (call.signal?.aborted) forward();
-  else call.signal?.addEventListener('abort', forward, { once: true });
-  const signal = deadline.signal;
-  let retryConnection: (Dispatcher & { destroy(): Promise<void> }) | undefined;
-  const forRetry = (): Dispatcher => (retryConnection = call.newConnection?.(call.endpoint.origin)) ?? dispatcher;
-  try {
-    const response = await send(dispatcher, forRetry, call, signal);
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      // The model's error body is never passed on or logged: drop it, keeping the socket if cheap.
-      await response.body.dump({ limit: 64 * 1024, signal }).catch(() => undefined);
-      const code = errorForStatus(response.statusCode);
-      throw new AdapterError(code, {
-        upstreamStatus: response.statusCode,
-        retryAfter: code === 'UPSTREAM_UNAVAILABLE' ? clampRetryAfter(response.headers['retry-after']) : undefined,
-      });
-    }
-    const declared = Number(response.headers['content-length']);
-    if (declared > call.maxResponseBytes) {
-      discard(response.body);
-      throw new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: response.statusCode });
-    }
-    const bytes = await readCapped(response.body, call.maxResponseBytes);
-    let text: string;
-    try {
-      text = utf8.decode(bytes);
-    } catch {
-      throw new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: response.statusCode });
-    }
-    const json = singleJsonText(text);
-    if (json === undefined) throw new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: response.statusCode });
-    return json;
-  } catch (error) {
-    if (error instanceof AdapterError) throw error;
-    if (signal.aborted) throw new AdapterError('UPSTREAM_TIMEOUT', { cause: error });
-    throw new AdapterError(classifyNetworkError(error), { cause: error });
-  } finally {
-    clearTimeout(timer);
-    call.signal?.removeEventListener('abort', forward);
-    // The answer has been read or dropped by now; the retry's connection is not kept.
-    retryConnection?.destroy().catch(() => undefined);
-  }
+export function callModel(dispatcher: Dispatcher, call: ModelCall): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const options: Dispatcher.DispatchOptions = {
+      origin: call.endpoint.origin,
+      path: call.endpoint.path,
+      method: 'POST',
+      headers: call.headers,
+      body: call.body,
+      headersTimeout: call.timeoutMs,
+      bodyTimeout: call.timeoutMs,
+    };
+    new ModelAnswer(call, dispatcher, options, resolve, reject).send();
+  });
 }
 
 /**
@@ -89,43 +55,153 @@ export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promis
  * FIN or RST only shows when the request is written), or the model dropped the connection
  * without answering. B has seen nothing, so the request goes once more on a new connection
  * (not back to the pool, where the other idle sockets may be just as dead), under the same
- * deadline. Anything after the headers is never retried.
+ * deadline. Anything after the status line is never retried.
  */
 const RESET_BEFORE_RESPONSE = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
-async function send(
-  dispatcher: Dispatcher,
-  forRetry: () => Dispatcher,
-  call: ModelCall,
-  signal: AbortSignal,
-): Promise<Dispatcher.ResponseData> {
-  const options: Dispatcher.RequestOptions = {
-    origin: call.endpoint.origin,
-    path: call.endpoint.path,
-    method: 'POST',
-    headers: call.headers,
-    body: call.body,
-    signal,
-    headersTimeout: call.timeoutMs,
-    bodyTimeout: call.timeoutMs,
-  };
-  call.onAttempt?.();
-  try {
-    // undici settles `request` when the headers arrive, so a rejection here is a failure
-    // before any of the answer.
-    return await request(dispatcher, options);
-  } catch (error) {
-    const code = (error as { code?: unknown })?.code;
-    if (signal.aborted || typeof code !== 'string' || !RESET_BEFORE_RESPONSE.has(code)) throw error;
-    call.onAttempt?.();
-    return await request(forRetry(), options);
-  }
-}
+/** How much of a model's error body is read (and dropped) to keep its socket; past it, the socket goes. */
+const ERROR_BODY_LIMIT = 64 * 1024;
 
-/** Drops a body we will not read; its socket goes, and a late error on it is expected. */
-function discard(body: { destroy(): unknown; on(event: 'error', listener: () => void): unknown }): void {
-  body.on('error', () => undefined);
-  body.destroy();
+/** Collects one exchange with the model and settles the call exactly once. */
+class ModelAnswer implements Dispatcher.DispatchHandler {
+  readonly #call: ModelCall;
+  readonly #dispatcher: Dispatcher;
+  readonly #options: Dispatcher.DispatchOptions;
+  #attempts = 0;
+  /** The retry's own connection, closed once the call is settled. */
+  #retryConnection: (Dispatcher & { destroy(): Promise<void> }) | undefined;
+  readonly #resolve: (json: string) => void;
+  readonly #reject: (error: AdapterError) => void;
+  readonly #timer: NodeJS.Timeout;
+  #controller: Dispatcher.DispatchController | undefined;
+  /** Set once the deadline passed or the caller gave up: whatever happens next is a timeout. */
+  #abortReason: Error | undefined;
+  #status = 0;
+  /** The error of a non-2xx answer, whose body is never passed on or logged. */
+  #failure: AdapterError | undefined;
+  readonly #chunks: Buffer[] = [];
+  #received = 0;
+  #settled = false;
+
+  constructor(
+    call: ModelCall,
+    dispatcher: Dispatcher,
+    options: Dispatcher.DispatchOptions,
+    resolve: (json: string) => void,
+    reject: (error: AdapterError) => void,
+  ) {
+    this.#call = call;
+    this.#dispatcher = dispatcher;
+    this.#options = options;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    // A timer we clear when done, unlike AbortSignal.timeout: nothing may abort a finished call.
+    this.#timer = setTimeout(this.#abort, call.timeoutMs, new DOMException('model deadline', 'TimeoutError'));
+    if (call.signal?.aborted) this.#abort(call.signal.reason);
+    else call.signal?.addEventListener('abort', this.#onCallerAbort, { once: true });
+  }
+
+  readonly #onCallerAbort = (): void => this.#abort(this.#call.signal?.reason);
+
+  /** The first attempt, on the pool. */
+  send(): void {
+    this.#attempts++;
+    this.#call.onAttempt?.();
+    this.#dispatcher.dispatch(this.#options, this);
+  }
+
+  /** The one retry, on a new connection; this handler serves it too (nothing of the first arrived). */
+  #retry(): void {
+    this.#attempts++;
+    this.#call.onAttempt?.();
+    this.#controller = undefined;
+    this.#retryConnection = this.#call.newConnection?.(this.#call.endpoint.origin);
+    (this.#retryConnection ?? this.#dispatcher).dispatch(this.#options, this);
+  }
+
+  /** Before the request has started, undici has nothing to abort yet: onRequestStart does it. */
+  readonly #abort = (reason: unknown): void => {
+    if (this.#settled || this.#abortReason) return;
+    this.#abortReason = reason instanceof Error ? reason : new DOMException('model call aborted', 'AbortError');
+    this.#controller?.abort(this.#abortReason);
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#abortReason) controller.abort(this.#abortReason);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // informational: the answer follows
+    this.#status = statusCode;
+    if (statusCode >= 300) {
+      const code = errorForStatus(statusCode);
+      this.#failure = new AdapterError(code, {
+        upstreamStatus: statusCode,
+        retryAfter: code === 'UPSTREAM_UNAVAILABLE' ? clampRetryAfter(headers['retry-after']) : undefined,
+      });
+      return;
+    }
+    if (Number(headers['content-length']) > this.#call.maxResponseBytes) {
+      this.#end(controller, new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: statusCode }));
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    this.#received += chunk.length;
+    if (this.#failure) {
+      // Dropped as it arrives, keeping the socket when that is cheap.
+      if (this.#received > ERROR_BODY_LIMIT) this.#end(controller, this.#failure);
+      return;
+    }
+    if (this.#received > this.#call.maxResponseBytes) return this.#end(controller, new AdapterError('UPSTREAM_BAD_RESPONSE'));
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.#settle(this.#failure ?? this.#answer());
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    // Once the status said what failed, losing its body changes nothing.
+    if (this.#failure) return this.#settle(this.#failure);
+    if (this.#abortReason) return this.#settle(new AdapterError('UPSTREAM_TIMEOUT', { cause: error }));
+    const code = (error as { code?: unknown }).code;
+    if (this.#attempts === 1 && this.#status === 0 && !this.#settled && typeof code === 'string' && RESET_BEFORE_RESPONSE.has(code)) {
+      return this.#retry();
+    }
+    this.#settle(new AdapterError(classifyNetworkError(error), { cause: error }));
+  }
+
+  #answer(): string | AdapterError {
+    const chunks = this.#chunks;
+    const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.#received);
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: this.#status });
+    }
+    return singleJsonText(text) ?? new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: this.#status });
+  }
+
+  /** Settles now and drops the rest of the exchange (its socket goes). */
+  #end(controller: Dispatcher.DispatchController, error: AdapterError): void {
+    this.#settle(error);
+    controller.abort(error);
+  }
+
+  #settle(outcome: string | AdapterError): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#timer);
+    this.#call.signal?.removeEventListener('abort', this.#onCallerAbort);
+    // The answer is complete or given up by now; the retry's connection is not kept.
+    this.#retryConnection?.destroy().catch(() => undefined);
+    if (typeof outcome === 'string') this.#resolve(outcome);
+    else this.#reject(outcome);
+  }
 }
 
 function classifyNetworkError(error: unknown): 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ERROR' | 'UPSTREAM_UNAVAILABLE' | 'CONFIG_UNAVAILABLE' {
@@ -135,25 +211,4 @@ function classifyNetworkError(error: unknown): 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ER
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'UPSTREAM_TIMEOUT';
   if (TLS_FAILURE.test(code)) return 'UPSTREAM_ERROR';
   return 'UPSTREAM_UNAVAILABLE';
-}
-
-class ResponseTooLarge extends Error {}
-
-type Body = AsyncIterable<Buffer> & Parameters<typeof discard>[0];
-
-async function readCapped(body: Body, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of body) {
-      total += chunk.length;
-      if (total > max) throw new ResponseTooLarge();
-      chunks.push(chunk);
-    }
-  } catch (error) {
-    discard(body);
-    if (error instanceof ResponseTooLarge) throw new AdapterError('UPSTREAM_BAD_RESPONSE');
-    throw error;
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
 }

@@ -1,5 +1,5 @@
-// Types for the undici modules the adapter imports directly (see upstream/undici.ts):
-// undici ships types for its index only.
+// Types for the undici modules the adapter imports directly (see upstream/undici.ts): undici
+// ships types for its index only.
 declare module 'undici/lib/dispatcher/agent.js' {
   import type { Agent } from 'undici';
   const AgentClass: typeof Agent;
@@ -10,10 +10,4 @@ declare module 'undici/lib/dispatcher/client.js' {
   import type { Client } from 'undici';
   const ClientClass: typeof Client;
   export default ClientClass;
-}
-
-declare module 'undici/lib/api/api-request.js' {
-  import type { Dispatcher } from 'undici';
-  function request(this: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
-  export default request;
 }
