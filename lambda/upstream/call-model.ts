@@ -96,12 +96,15 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
     this.#resolve = resolve;
     this.#reject = reject;
     // A timer we clear when done, unlike AbortSignal.timeout: nothing may abort a finished call.
-    this.#timer = setTimeout(this.#abort, call.timeoutMs, new DOMException('model deadline', 'TimeoutError'));
+    this.#timer = setTimeout(this.#onDeadline, call.timeoutMs);
     if (call.signal?.aborted) this.#abort(call.signal.reason);
     else call.signal?.addEventListener('abort', this.#onCallerAbort, { once: true });
   }
 
   readonly #onCallerAbort = (): void => this.#abort(this.#call.signal?.reason);
+
+  // Made only when needed: a DOMException captures a stack, which costs more than the call.
+  readonly #onDeadline = (): void => this.#abort(new DOMException('model deadline', 'TimeoutError'));
 
   /** The first attempt, on the pool. */
   send(): void {
