@@ -1,6 +1,9 @@
 // The adapter as a Middy handler over injected parts, so tests can build it with their own
-// settings, registry and HTTP dispatcher. handler.ts wires the real ones.
-import middy from '@middy/core';
+// settings, registry, HTTP dispatcher and telemetry. handler.ts wires the real ones.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Dispatcher } from 'undici';
 import { AdapterError } from './contract/errors.ts';
 import { jsonResult, type HttpResult } from './contract/response.ts';
@@ -8,24 +11,39 @@ import { callableModels, type ConfigSnapshot } from './config/snapshot.ts';
 import type { ConfigRegistry } from './config/registry.ts';
 import type { GatewayEvent } from './http/event.ts';
 import { contractErrors } from './middleware/contract-errors.ts';
+import { observeRequest } from './middleware/observe-request.ts';
 import { requestBody } from './middleware/request-body.ts';
 import { routeRequest } from './middleware/route-request.ts';
 import type { AdapterContext } from './middleware/state.ts';
-import type { Log } from './observability/log.ts';
-import { predict } from './predict.ts';
+import { newRequestRecord } from './observability/request-summary.ts';
+import type { Telemetry } from './observability/telemetry.ts';
+import { predict, type PredictDeps } from './predict.ts';
 import type { Settings } from './settings.ts';
 
 export interface AppDeps {
   settings: Settings;
   registry: ConfigRegistry<ConfigSnapshot>;
   dispatcher: Dispatcher;
-  log: Log;
+  /** A new connection for a retry (upstream/connections.ts). */
+  newConnection?: PredictDeps['newConnection'];
+  telemetry: Telemetry;
 }
 
+type Middleware = MiddlewareObj<GatewayEvent, HttpResult, Error, AdapterContext>;
+
 export function createHandler(deps: AppDeps) {
-  const { settings } = deps;
+  const { settings, telemetry } = deps;
+  // Middy runs `after` and `onError` in reverse order: contractErrors turns a failure into the
+  // contract's body first, then observeRequest writes the request line and adds its metrics,
+  // then logMetrics publishes them and the tracer closes the handler's subsegment. The tracer
+  // never records a response (B's result), and the logger never the event (B's body and keys),
+  // whatever POWERTOOLS_TRACER_CAPTURE_RESPONSE or POWERTOOLS_LOGGER_LOG_EVENT say.
   return middy<GatewayEvent, HttpResult, Error, AdapterContext>()
-    .use(contractErrors(deps.log))
+    .use(captureLambdaHandler(telemetry.tracer, { captureResponse: false }) as Middleware)
+    .use(injectLambdaContext(telemetry.logger, { logEvent: false, resetKeys: true }) as Middleware)
+    .use(logMetrics(telemetry.metrics) as Middleware)
+    .use(observeRequest(telemetry))
+    .use(contractErrors())
     .use(routeRequest())
     .use(requestBody(settings))
     .handler(async (_event, context, { signal }) => {
@@ -37,11 +55,17 @@ export function createHandler(deps: AppDeps) {
           ? context.getRemainingTimeInMillis() - settings.deadlineMarginMs
           : Number.POSITIVE_INFINITY;
 
+      const record = (context.record ??= newRequestRecord());
+
       if (state.route.name === 'listModels') {
-        const { value } = await deps.registry.get(Math.min(settings.ssmBudgetMs, timeLeft()));
+        const { value, cache } = await deps.registry.get(Math.min(settings.ssmBudgetMs, timeLeft()));
+        record.cache = cache;
         return jsonResult(200, JSON.stringify({ models: callableModels(value) }));
       }
       if (!state.envelope) throw new AdapterError('INTERNAL');
-      return predict(deps, { http: state.http, model: state.route.model, envelope: state.envelope, timeLeft, signal });
+      return predict(
+        { ...deps, traced: telemetry.traced },
+        { http: state.http, model: state.route.model, envelope: state.envelope, timeLeft, signal, record },
+      );
     });
 }

@@ -1,5 +1,6 @@
-// The Lambda entry point: the real SSM client, the keep-alive HTTP agent and the settings,
-// created once per container and shared by every invocation.
+// The Lambda entry point: the real SSM client, the keep-alive HTTP agent, the settings and
+// Powertools' logger, metrics and tracer, created once per container and shared by every
+// invocation.
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createHandler } from './app.ts';
 import { ConfigRegistry } from './config/registry.ts';
@@ -8,12 +9,15 @@ import { buildSnapshot, type ConfigSnapshot } from './config/snapshot.ts';
 import { AdapterError } from './contract/errors.ts';
 import { errorResult, type HttpResult } from './contract/response.ts';
 import { readHttpRequest, type GatewayEvent } from './http/event.ts';
-import { errorFields, jsonLog } from './observability/log.ts';
-import { allowlistLookup } from './upstream/lookup.ts';
-import { Agent } from './upstream/undici.ts';
-import { readSettings, type Settings } from './settings.ts';
+import { errorFields } from './observability/log.ts';
+import { recordRefresh } from './observability/metrics.ts';
+import { newRequestRecord, summarizeRequest } from './observability/request-summary.ts';
+import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
+import { modelConnections } from './upstream/connections.ts';
+import { readSettings, readTelemetrySettings, type Settings } from './settings.ts';
 
-const log = jsonLog();
+const telemetry = createTelemetry(readTelemetrySettings());
+const log = telemetry.logger;
 
 function build(settings: Settings) {
   // Default client configuration, so AWS_REGION and AWS_ENDPOINT_URL_SSM apply; the timeouts
@@ -21,34 +25,42 @@ function build(settings: Settings) {
   // warns when a request is slow).
   const ssm = new SSMClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true } });
   const registry = new ConfigRegistry<ConfigSnapshot>({
-    load: async (signal) =>
-      buildSnapshot(await readParametersByPath(ssm, settings.parameterPrefix, signal), settings.parameterPrefix, settings.upstreamAllowlist),
+    load: (signal) =>
+      telemetry.traced('### SSM refresh', async (annotate) => {
+        const parameters = await readParametersByPath(ssm, settings.parameterPrefix, signal);
+        annotate('parameters', parameters.size);
+        return buildSnapshot(parameters, settings.parameterPrefix, settings.upstreamAllowlist);
+      }),
     ttlMs: settings.cacheTtlMs,
     refreshBudgetMs: settings.ssmBudgetMs,
-    onRefresh: ({ ok, error, ms }) =>
-      ok ? log.info('configuration refreshed', { ms }) : log.warn('configuration refresh failed', { ms, ...errorFields(error) }),
+    onRefresh: ({ ok, error, ms }) => {
+      if (ok) log.info('configuration refreshed', { ms });
+      else log.warn('configuration refresh failed', { ms, ...errorFields(error) });
+      recordRefresh(telemetry.metrics, ok);
+    },
   });
-  // Short idle timeouts: after a Lambda freeze, pooled sockets may have been closed by the model.
-  const dispatcher = new Agent({
-    keepAliveTimeout: 4_000,
-    keepAliveMaxTimeout: 15_000,
-    connect: { timeout: settings.upstreamTimeoutMs, lookup: allowlistLookup(settings.upstreamAllowlist) },
-  });
-  return createHandler({ settings, registry, dispatcher, log });
+  const connections = modelConnections({ connectTimeoutMs: settings.upstreamTimeoutMs, allowlist: settings.upstreamAllowlist });
+  return createHandler({ settings, registry, dispatcher: connections.pool, newConnection: connections.newConnection, telemetry });
 }
 
 /** A broken deployment answers every request in the contract's shape and says why in the log, once. */
-function misconfigured(reason: string) {
-  log.error('invalid configuration', { reason });
-  return async (event: GatewayEvent): Promise<HttpResult> =>
-    errorResult(new AdapterError('INTERNAL'), null, readHttpRequest(event ?? {}).requestId);
+function misconfigured(reason: string, { logger, hashUserTag }: Telemetry) {
+  logger.error('invalid configuration', { reason });
+  return async (event: GatewayEvent): Promise<HttpResult> => {
+    const http = readHttpRequest(event ?? {});
+    const error = new AdapterError('INTERNAL');
+    const response = errorResult(error, null, http.requestId);
+    const summary = summarizeRequest({ record: newRequestRecord(), requestId: http.requestId, route: 'none', userTag: null, bytesIn: 0, response, error, hashUserTag });
+    logger.error('request', { ...summary });
+    return response;
+  };
 }
 
 let built: ReturnType<typeof build> | ReturnType<typeof misconfigured>;
 try {
   built = build(readSettings());
 } catch (error) {
-  built = misconfigured((error as Error).message);
+  built = misconfigured((error as Error).message, telemetry);
 }
 
 export const handler = built;

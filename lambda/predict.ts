@@ -8,14 +8,20 @@ import type { ConfigRegistry } from './config/registry.ts';
 import type { ConfigSnapshot } from './config/snapshot.ts';
 import type { HttpRequest } from './http/event.ts';
 import { MODEL_NAME } from './http/routes.ts';
+import { observeModelCall } from './observability/model-call.ts';
+import type { RequestRecord } from './observability/request-summary.ts';
+import type { Traced } from './observability/tracing.ts';
 import type { Settings } from './settings.ts';
-import { callModel } from './upstream/call-model.ts';
+import { callModel, type ModelCall } from './upstream/call-model.ts';
 import { modelRequestHeaders } from './upstream/headers.ts';
 
 export interface PredictDeps {
   settings: Settings;
   registry: ConfigRegistry<ConfigSnapshot>;
   dispatcher: Dispatcher;
+  /** A new connection for a retry (upstream/connections.ts). */
+  newConnection?: ModelCall['newConnection'];
+  traced: Traced;
 }
 
 export interface PredictInput {
@@ -25,6 +31,8 @@ export interface PredictInput {
   /** Milliseconds this invocation may still use (the Lambda's remaining time less a margin). */
   timeLeft: () => number;
   signal?: AbortSignal;
+  /** What this request's log line reports: cache state, model, model latency (request-summary.ts). */
+  record: RequestRecord;
 }
 
 export async function predict(deps: PredictDeps, input: PredictInput): Promise<HttpResult> {
@@ -32,9 +40,11 @@ export async function predict(deps: PredictDeps, input: PredictInput): Promise<H
   if (!MODEL_NAME.test(input.model)) throw new AdapterError('UNKNOWN_MODEL');
   if (input.timeLeft() <= 0) throw new AdapterError('UPSTREAM_TIMEOUT');
 
-  const { value: snapshot } = await deps.registry.get(Math.min(settings.ssmBudgetMs, input.timeLeft()));
+  const { value: snapshot, cache } = await deps.registry.get(Math.min(settings.ssmBudgetMs, input.timeLeft()));
+  input.record.cache = cache;
   const configured = snapshot.models.get(input.model);
   if (!configured) throw new AdapterError('UNKNOWN_MODEL');
+  input.record.model = input.model;
   if (!configured.ok) throw new AdapterError('CONFIG_UNAVAILABLE');
 
   // Time spent waiting for SSM comes out of the model's share.
@@ -42,13 +52,17 @@ export async function predict(deps: PredictDeps, input: PredictInput): Promise<H
   if (timeoutMs <= 0) throw new AdapterError('UPSTREAM_TIMEOUT');
 
   const body = JSON.stringify(input.envelope.data);
-  const modelJson = await callModel(deps.dispatcher, {
-    endpoint: configured.endpoint,
-    body,
-    headers: modelRequestHeaders(input.http, Buffer.byteLength(body)),
-    timeoutMs,
-    maxResponseBytes: settings.maxResponseBytes,
-    signal: input.signal,
-  });
+  const modelJson = await observeModelCall(deps.traced, input.record, input.model, (onAttempt) =>
+    callModel(deps.dispatcher, {
+      endpoint: configured.endpoint,
+      body,
+      headers: modelRequestHeaders(input.http, Buffer.byteLength(body)),
+      timeoutMs,
+      maxResponseBytes: settings.maxResponseBytes,
+      signal: input.signal,
+      onAttempt,
+      newConnection: deps.newConnection,
+    }),
+  );
   return successResult(input.envelope.userTag, modelJson);
 }

@@ -5,6 +5,7 @@ import type { Envelope } from '../contract/envelope.ts';
 import type { GatewayEvent, HttpRequest } from '../http/event.ts';
 import type { Route } from '../http/routes.ts';
 import type { HttpResult } from '../contract/response.ts';
+import type { RequestRecord } from '../observability/request-summary.ts';
 
 export interface RequestState {
   http: HttpRequest;
@@ -16,6 +17,8 @@ export interface RequestState {
 
 export interface AdapterContext extends Context {
   adapter?: RequestState;
+  /** Filled as the request goes, for its log line, metrics and trace (observe-request.ts). */
+  record?: RequestRecord;
 }
 
 export type AdapterRequest = import('@middy/core').Request<GatewayEvent, HttpResult, Error, AdapterContext>;

@@ -1,8 +1,8 @@
 // The one call to a model: undici's dispatch on a keep-alive Agent (global fetch costs several
 // times the CPU and follows redirects). One deadline covers connecting, the headers and the
-// whole body; the body is capped while it arrives, so memory stays bounded. A small dispatch
-// handler collects the answer: undici's `request` would wrap it in a stream and tie an abort
-// signal to it, which cost more per call than the rest of the adapter.
+// whole body, a retry included; the body is capped while it arrives, so memory stays bounded.
+// A small dispatch handler collects the answer: undici's `request` would wrap it in a stream
+// and tie an abort signal to it, which cost more per call than the rest of the adapter.
 import type { Dispatcher } from 'undici';
 import { AdapterError } from '../contract/errors.ts';
 import { singleJsonText } from '../contract/json-text.ts';
@@ -19,6 +19,13 @@ export interface ModelCall {
   maxResponseBytes: number;
   /** Aborts the call early, e.g. when the Lambda itself is about to time out. */
   signal?: AbortSignal;
+  /** Told before each attempt: one, or two after a reset (see ModelAnswer#retry). */
+  onAttempt?: () => void;
+  /**
+   * A new connection for the retry (connections.ts). Without it the retry goes back to
+   * `dispatcher`, whose pool may hand out another socket that died the same way.
+   */
+  newConnection?: (origin: string) => Dispatcher & { destroy(): Promise<void> };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -38,9 +45,19 @@ export function callModel(dispatcher: Dispatcher, call: ModelCall): Promise<stri
       headersTimeout: call.timeoutMs,
       bodyTimeout: call.timeoutMs,
     };
-    dispatcher.dispatch(options, new ModelAnswer(call, resolve, reject));
+    new ModelAnswer(call, dispatcher, options, resolve, reject).send();
   });
 }
+
+/**
+ * A connection that failed before any byte of the answer came back: the keep-alive socket the
+ * pool handed out was already dead (the model closed it while the Lambda was frozen, and the
+ * FIN or RST only shows when the request is written), or the model dropped the connection
+ * without answering. B has seen nothing, so the request goes once more on a new connection
+ * (not back to the pool, where the other idle sockets may be just as dead), under the same
+ * deadline. Anything after the status line is never retried.
+ */
+const RESET_BEFORE_RESPONSE = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 /** How much of a model's error body is read (and dropped) to keep its socket; past it, the socket goes. */
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -48,6 +65,11 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 /** Collects one exchange with the model and settles the call exactly once. */
 class ModelAnswer implements Dispatcher.DispatchHandler {
   readonly #call: ModelCall;
+  readonly #dispatcher: Dispatcher;
+  readonly #options: Dispatcher.DispatchOptions;
+  #attempts = 0;
+  /** The retry's own connection, closed once the call is settled. */
+  #retryConnection: (Dispatcher & { destroy(): Promise<void> }) | undefined;
   readonly #resolve: (json: string) => void;
   readonly #reject: (error: AdapterError) => void;
   readonly #timer: NodeJS.Timeout;
@@ -61,8 +83,16 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
   #received = 0;
   #settled = false;
 
-  constructor(call: ModelCall, resolve: (json: string) => void, reject: (error: AdapterError) => void) {
+  constructor(
+    call: ModelCall,
+    dispatcher: Dispatcher,
+    options: Dispatcher.DispatchOptions,
+    resolve: (json: string) => void,
+    reject: (error: AdapterError) => void,
+  ) {
     this.#call = call;
+    this.#dispatcher = dispatcher;
+    this.#options = options;
     this.#resolve = resolve;
     this.#reject = reject;
     // A timer we clear when done, unlike AbortSignal.timeout: nothing may abort a finished call.
@@ -75,6 +105,22 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
 
   // Made only when needed: a DOMException captures a stack, which costs more than the call.
   readonly #onDeadline = (): void => this.#abort(new DOMException('model deadline', 'TimeoutError'));
+
+  /** The first attempt, on the pool. */
+  send(): void {
+    this.#attempts++;
+    this.#call.onAttempt?.();
+    this.#dispatcher.dispatch(this.#options, this);
+  }
+
+  /** The one retry, on a new connection; this handler serves it too (nothing of the first arrived). */
+  #retry(): void {
+    this.#attempts++;
+    this.#call.onAttempt?.();
+    this.#controller = undefined;
+    this.#retryConnection = this.#call.newConnection?.(this.#call.endpoint.origin);
+    (this.#retryConnection ?? this.#dispatcher).dispatch(this.#options, this);
+  }
 
   /** Before the request has started, undici has nothing to abort yet: onRequestStart does it. */
   readonly #abort = (reason: unknown): void => {
@@ -124,6 +170,10 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
     // Once the status said what failed, losing its body changes nothing.
     if (this.#failure) return this.#settle(this.#failure);
     if (this.#abortReason) return this.#settle(new AdapterError('UPSTREAM_TIMEOUT', { cause: error }));
+    const code = (error as { code?: unknown }).code;
+    if (this.#attempts === 1 && this.#status === 0 && !this.#settled && typeof code === 'string' && RESET_BEFORE_RESPONSE.has(code)) {
+      return this.#retry();
+    }
     this.#settle(new AdapterError(classifyNetworkError(error), { cause: error }));
   }
 
@@ -150,6 +200,8 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
     this.#settled = true;
     clearTimeout(this.#timer);
     this.#call.signal?.removeEventListener('abort', this.#onCallerAbort);
+    // The answer is complete or given up by now; the retry's connection is not kept.
+    this.#retryConnection?.destroy().catch(() => undefined);
     if (typeof outcome === 'string') this.#resolve(outcome);
     else this.#reject(outcome);
   }
