@@ -51,7 +51,9 @@ try {
   const serverEnv = { MODEL_URL: modelUrl, PARAMETERS_FILE: join(TMP_DIR, 'local-parameters.json') };
   const floorServer = await startChild<{ url: string }>('servers/floor-proxy.ts', { env: serverEnv });
   const localServer = await startChild<{ url: string }>('servers/local-mode.ts', { env: serverEnv });
-  const load = await measureLoad({ floor: floorServer.info.url, local: localServer.info.url }, PLAN.load).finally(() =>
+  const floorTarget = { url: floorServer.info.url, cpuUs: floorServer.cpuUs };
+  const localTarget = { url: localServer.info.url, cpuUs: localServer.cpuUs };
+  const load = await measureLoad({ floor: floorTarget, local: localTarget }, PLAN.load).finally(() =>
     Promise.all([floorServer.stop(), localServer.stop()]),
   );
 
@@ -135,6 +137,8 @@ try {
         connections: CONNECTIONS,
         floor_rps: figure(load.map((r) => r.floor.rps)),
         local_rps: figure(load.map((r) => r.local.rps)),
+        floor_server_cpu_us_per_request: figure(load.map((r) => r.floor.serverCpuUsPerRequest ?? Number.NaN)),
+        local_server_cpu_us_per_request: figure(load.map((r) => r.local.serverCpuUsPerRequest ?? Number.NaN)),
         rounds: load,
       },
       cold: {

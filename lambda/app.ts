@@ -1,6 +1,9 @@
 // The adapter as a Middy handler over injected parts, so tests can build it with their own
-// settings, registry and HTTP dispatcher. handler.ts wires the real ones.
-import middy from '@middy/core';
+// settings, registry, HTTP dispatcher and telemetry. handler.ts wires the real ones.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
 import { AdapterError } from './contract/errors.ts';
 import type { HttpResult } from './contract/response.ts';
 import { predictEnsemble } from './ensembles/predict-ensemble.ts';
@@ -8,21 +11,35 @@ import { explain } from './explain.ts';
 import type { GatewayEvent } from './http/event.ts';
 import { listModels } from './list-models.ts';
 import { contractErrors } from './middleware/contract-errors.ts';
+import { observeRequest } from './middleware/observe-request.ts';
 import { requestBody } from './middleware/request-body.ts';
 import { routeRequest } from './middleware/route-request.ts';
 import type { AdapterContext } from './middleware/state.ts';
 import type { ModelDeps } from './models/invoke-model.ts';
-import { noMetrics } from './observability/metrics.ts';
+import { newRequestRecord } from './observability/request-summary.ts';
+import type { Telemetry } from './observability/telemetry.ts';
 import { predict } from './predict.ts';
 
-/** `metrics` defaults to none: the ops branch plugs Powertools Metrics in (observability/metrics.ts). */
-export type AppDeps = Omit<ModelDeps, 'metrics'> & Partial<Pick<ModelDeps, 'metrics'>>;
+export interface AppDeps extends Pick<ModelDeps, 'settings' | 'registry' | 'dispatcher' | 'newConnection' | 'tlsConnections'> {
+  telemetry: Telemetry;
+}
+
+type Middleware = MiddlewareObj<GatewayEvent, HttpResult, Error, AdapterContext>;
 
 export function createHandler(appDeps: AppDeps) {
-  const deps: ModelDeps = { ...appDeps, metrics: appDeps.metrics ?? noMetrics };
-  const { settings } = deps;
+  const { settings, telemetry } = appDeps;
+  const deps: ModelDeps = { ...appDeps, traced: telemetry.traced, logger: telemetry.logger, metrics: telemetry.metrics };
+  // Middy runs `after` and `onError` in reverse order: contractErrors turns a failure into the
+  // contract's body first, then observeRequest writes the request line and adds its metrics,
+  // then logMetrics publishes them and the tracer closes the handler's subsegment. The tracer
+  // never records a response (B's result), and the logger never the event (B's body and keys),
+  // whatever POWERTOOLS_TRACER_CAPTURE_RESPONSE or POWERTOOLS_LOGGER_LOG_EVENT say.
   return middy<GatewayEvent, HttpResult, Error, AdapterContext>()
-    .use(contractErrors(deps.log))
+    .use(captureLambdaHandler(telemetry.tracer, { captureResponse: false }) as Middleware)
+    .use(injectLambdaContext(telemetry.logger, { logEvent: false, resetKeys: true }) as Middleware)
+    .use(logMetrics(telemetry.metrics) as Middleware)
+    .use(observeRequest(telemetry))
+    .use(contractErrors())
     .use(routeRequest())
     .use(requestBody(settings))
     .handler(async (_event, context, { signal }) => {
@@ -34,13 +51,15 @@ export function createHandler(appDeps: AppDeps) {
           ? context.getRemainingTimeInMillis() - settings.deadlineMarginMs
           : Number.POSITIVE_INFINITY;
       const { route } = state;
+      const record = (context.record ??= newRequestRecord());
 
       if (route.name === 'listModels') {
-        const { value } = await deps.registry.get(Math.min(settings.ssmBudgetMs, timeLeft()));
+        const { value, cache } = await deps.registry.get(Math.min(settings.ssmBudgetMs, timeLeft()));
+        record.cache = cache;
         return listModels(value);
       }
       if (!state.envelope) throw new AdapterError('INTERNAL');
-      const request = { http: state.http, envelope: state.envelope, timeLeft, signal, logFields: state.logFields };
+      const request = { http: state.http, envelope: state.envelope, timeLeft, signal, record };
       if (route.name === 'predictEnsemble') return predictEnsemble(deps, { ...request, ensemble: route.ensemble });
       if (route.name === 'explain') return explain(deps, { ...request, model: route.model });
       return predict(deps, { ...request, model: route.model });

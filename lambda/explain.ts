@@ -10,10 +10,9 @@ import { requestedVariant } from './predict.ts';
 
 export async function explain(deps: Pick<PredictDeps, 'settings' | 'registry'>, input: PredictInput): Promise<HttpResult> {
   if (!MODEL_NAME.test(input.model)) throw new AdapterError('UNKNOWN_MODEL');
-  const { value: snapshot } = await deps.registry.get(Math.min(deps.settings.ssmBudgetMs, input.timeLeft()));
-  const plan = planModelCall(snapshot, input.model, { http: input.http, envelope: input.envelope, variant: requestedVariant(input.http) }, (fields) =>
-    Object.assign(input.logFields ?? {}, fields),
-  );
+  const { value: snapshot, cache } = await deps.registry.get(Math.min(deps.settings.ssmBudgetMs, input.timeLeft()));
+  input.record.cache = cache;
+  const plan = planModelCall(snapshot, input.model, { http: input.http, envelope: input.envelope, variant: requestedVariant(input.http) }, input.record);
   const description =
     `{"model":${JSON.stringify(plan.model)},"variant":${JSON.stringify(plan.target.variant ?? null)},` +
     `"configHash":${JSON.stringify(plan.config?.hash ?? null)},"method":"POST",` +

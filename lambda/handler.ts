@@ -1,7 +1,7 @@
-// The Lambda entry point: the real SSM client, the keep-alive HTTP agents and the settings,
-// created once per container and shared by every invocation.
+// The Lambda entry point: the real SSM client, the keep-alive HTTP agents, the settings and
+// Powertools' logger, metrics and tracer, created once per container and shared by every
+// invocation.
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { Agent } from 'undici';
 import { createHandler } from './app.ts';
 import { ConfigRegistry } from './config/registry.ts';
 import { readParametersByPath } from './config/ssm-parameters.ts';
@@ -9,13 +9,16 @@ import { buildSnapshot, newRejections, type ConfigSnapshot } from './config/snap
 import { AdapterError } from './contract/errors.ts';
 import { errorResult, type HttpResult } from './contract/response.ts';
 import { readHttpRequest, type GatewayEvent } from './http/event.ts';
-import { errorFields, jsonLog } from './observability/log.ts';
-import { noMetrics } from './observability/metrics.ts';
-import { allowlistLookup } from './upstream/lookup.ts';
+import { errorFields } from './observability/log.ts';
+import { recordRefresh } from './observability/metrics.ts';
+import { newRequestRecord, summarizeRequest } from './observability/request-summary.ts';
+import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
+import { modelConnections } from './upstream/connections.ts';
 import { tlsAgents } from './upstream/tls-agents.ts';
-import { readSettings, type Settings } from './settings.ts';
+import { readSettings, readTelemetrySettings, type Settings } from './settings.ts';
 
-const log = jsonLog();
+const telemetry = createTelemetry(readTelemetrySettings());
+const log = telemetry.logger;
 
 function build(settings: Settings) {
   // Default client configuration, so AWS_REGION and AWS_ENDPOINT_URL_SSM apply; the timeouts
@@ -23,40 +26,49 @@ function build(settings: Settings) {
   // warns when a request is slow).
   const ssm = new SSMClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true } });
   const registry = new ConfigRegistry<ConfigSnapshot>({
-    load: async (signal, previous) => {
-      const parameters = await readParametersByPath(ssm, settings.parameterPrefix, signal);
-      const snapshot = buildSnapshot(parameters, settings.parameterPrefix, settings.upstreamAllowlist, previous);
-      // Once per version and reason, with what keeps serving meanwhile; never the document itself.
-      for (const { kind, name, hash, reason, kept } of newRejections(snapshot, previous)) {
-        log.warn(`${kind} config rejected`, { [kind]: name, configHash: hash, reason, servingConfigHash: kept ?? null });
-      }
-      return snapshot;
-    },
+    load: (signal, previous) =>
+      telemetry.traced('### SSM refresh', async (annotate) => {
+        const parameters = await readParametersByPath(ssm, settings.parameterPrefix, signal);
+        annotate('parameters', parameters.size);
+        const snapshot = buildSnapshot(parameters, settings.parameterPrefix, settings.upstreamAllowlist, previous);
+        // Once per version and reason, with what keeps serving meanwhile; never the document itself.
+        for (const { kind, name, hash, reason, kept } of newRejections(snapshot, previous)) {
+          log.warn(`${kind} config rejected`, { [kind]: name, configHash: hash, reason, servingConfigHash: kept ?? null });
+        }
+        return snapshot;
+      }),
     ttlMs: settings.cacheTtlMs,
     refreshBudgetMs: settings.ssmBudgetMs,
-    onRefresh: ({ ok, error, ms }) =>
-      ok ? log.info('configuration refreshed', { ms }) : log.warn('configuration refresh failed', { ms, ...errorFields(error) }),
+    onRefresh: ({ ok, error, ms }) => {
+      if (ok) log.info('configuration refreshed', { ms });
+      else log.warn('configuration refresh failed', { ms, ...errorFields(error) });
+      recordRefresh(telemetry.metrics, ok);
+    },
   });
-  // Short idle timeouts: after a Lambda freeze, pooled sockets may have been closed by the model.
-  const agentOptions = { keepAliveTimeout: 4_000, keepAliveMaxTimeout: 15_000 };
-  const connect = { timeout: settings.upstreamTimeoutMs, lookup: allowlistLookup(settings.upstreamAllowlist) };
-  const dispatcher = new Agent({ ...agentOptions, connect });
-  const tlsDispatcher = tlsAgents(({ ca, cert, key }) => new Agent({ ...agentOptions, connect: { ...connect, ca, cert, key } }));
-  return createHandler({ settings, registry, dispatcher, tlsDispatcher, log, metrics: noMetrics });
+  const connect = { connectTimeoutMs: settings.upstreamTimeoutMs, allowlist: settings.upstreamAllowlist };
+  const connections = modelConnections(connect);
+  const tlsConnections = tlsAgents((tls) => modelConnections({ ...connect, tls }));
+  return createHandler({ settings, registry, dispatcher: connections.pool, newConnection: connections.newConnection, tlsConnections, telemetry });
 }
 
 /** A broken deployment answers every request in the contract's shape and says why in the log, once. */
-function misconfigured(reason: string) {
-  log.error('invalid configuration', { reason });
-  return async (event: GatewayEvent): Promise<HttpResult> =>
-    errorResult(new AdapterError('INTERNAL'), null, readHttpRequest(event ?? {}).requestId);
+function misconfigured(reason: string, { logger, hashUserTag }: Telemetry) {
+  logger.error('invalid configuration', { reason });
+  return async (event: GatewayEvent): Promise<HttpResult> => {
+    const http = readHttpRequest(event ?? {});
+    const error = new AdapterError('INTERNAL');
+    const response = errorResult(error, null, http.requestId);
+    const summary = summarizeRequest({ record: newRequestRecord(), requestId: http.requestId, route: 'none', userTag: null, bytesIn: 0, response, error, hashUserTag });
+    logger.error('request', { ...summary });
+    return response;
+  };
 }
 
 let built: ReturnType<typeof build> | ReturnType<typeof misconfigured>;
 try {
   built = build(readSettings());
 } catch (error) {
-  built = misconfigured((error as Error).message);
+  built = misconfigured((error as Error).message, telemetry);
 }
 
 export const handler = built;

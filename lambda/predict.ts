@@ -9,7 +9,7 @@ import { invokeModel, type ModelDeps } from './models/invoke-model.ts';
 import { planModelCall } from './models/model-plan.ts';
 import { startShadow } from './models/shadow.ts';
 import { VARIANT_HEADER } from './models/target.ts';
-import type { LogFields } from './observability/log.ts';
+import type { RequestRecord } from './observability/request-summary.ts';
 
 export type PredictDeps = ModelDeps;
 
@@ -20,8 +20,8 @@ export interface PredictInput {
   /** Milliseconds this invocation may still use (the Lambda's remaining time less a margin). */
   timeLeft: () => number;
   signal?: AbortSignal;
-  /** Filled with the model's log fields (model, configHash, variant) for the request's log lines. */
-  logFields?: LogFields;
+  /** What this request's log line reports: cache state, model, config hash, variant, model latency (request-summary.ts). */
+  record: RequestRecord;
 }
 
 /** X-Model-Variant, when B sent a non-empty one. */
@@ -35,20 +35,18 @@ export async function predict(deps: PredictDeps, input: PredictInput): Promise<H
   if (!MODEL_NAME.test(input.model)) throw new AdapterError('UNKNOWN_MODEL');
   if (input.timeLeft() <= 0) throw new AdapterError('UPSTREAM_TIMEOUT');
 
-  const { value: snapshot } = await deps.registry.get(Math.min(settings.ssmBudgetMs, input.timeLeft()));
-  const plan = planModelCall(snapshot, input.model, { http: input.http, envelope: input.envelope, variant: requestedVariant(input.http) }, (fields) =>
-    Object.assign(input.logFields ?? {}, fields),
-  );
+  const { value: snapshot, cache } = await deps.registry.get(Math.min(settings.ssmBudgetMs, input.timeLeft()));
+  input.record.cache = cache;
+  const plan = planModelCall(snapshot, input.model, { http: input.http, envelope: input.envelope, variant: requestedVariant(input.http) }, input.record);
 
   // Time spent waiting for SSM comes out of the model's share.
   const timeoutMs = Math.min(plan.config?.timeoutMs ?? settings.upstreamTimeoutMs, input.timeLeft());
   if (timeoutMs <= 0) throw new AdapterError('UPSTREAM_TIMEOUT');
 
-  const call = { timeoutMs, signal: input.signal };
-  const shadow = startShadow(deps, plan, call);
+  const shadow = startShadow(deps, plan, { timeoutMs, signal: input.signal });
   let result: string;
   try {
-    result = await invokeModel(deps, plan, call);
+    result = await invokeModel(deps, plan, { timeoutMs, signal: input.signal, record: input.record });
   } catch (error) {
     shadow?.abandon();
     throw error;

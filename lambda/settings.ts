@@ -17,6 +17,12 @@ export interface Settings {
   ssmBudgetMs: number;
 }
 
+/** Names Powertools puts on every log line, metric and trace; never a reason to refuse to start. */
+export interface TelemetrySettings {
+  serviceName: string;
+  metricsNamespace: string;
+}
+
 export class SettingsError extends Error {
   override name = 'SettingsError';
 }
@@ -60,5 +66,13 @@ export function readSettings(env: Env = process.env): Settings {
     upstreamAllowlist,
     deadlineMarginMs: 500,
     ssmBudgetMs: 3_000,
+  };
+}
+
+/** POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE as the CDK stack sets them, with the same defaults locally. */
+export function readTelemetrySettings(env: Env = process.env): TelemetrySettings {
+  return {
+    serviceName: env.POWERTOOLS_SERVICE_NAME?.trim() || 'contract-adapter',
+    metricsNamespace: env.POWERTOOLS_METRICS_NAMESPACE?.trim() || 'ContractAdapter',
   };
 }

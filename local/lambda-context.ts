@@ -17,6 +17,12 @@ export interface LambdaContextOptions {
   now?: () => number;
 }
 
+/**
+ * One execution environment per process, as in Lambda, where the log stream is named once per
+ * environment; naming it per invocation cost a getrandom call (~10 us) on every request.
+ */
+const ENVIRONMENT_ID = randomBytes(16).toString('hex');
+
 export function createLambdaContext(options: LambdaContextOptions): Context {
   const now = options.now ?? Date.now;
   const deadline = now() + (options.budgetMs ?? API_GATEWAY_BUDGET_MS);
@@ -33,7 +39,7 @@ export function createLambdaContext(options: LambdaContextOptions): Context {
     memoryLimitInMB: String(options.memoryLimitInMB ?? 1024),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${options.functionName}`,
-    logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
+    logStreamName: `${day}/[$LATEST]${ENVIRONMENT_ID}`,
     getRemainingTimeInMillis: () => Math.max(0, deadline - now()),
     done: ignored,
     fail: ignored,

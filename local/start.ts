@@ -165,6 +165,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       // Fake credentials: the SDK signs with them and never looks for real ones.
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
+      // Powertools' local switch: the same request lines as in Lambda, indented to be read.
+      POWERTOOLS_DEV: env.POWERTOOLS_DEV || 'true',
     });
 
     const api: ApiServer = await startApiServer({ handler, port: settings.port, log });

@@ -10,12 +10,15 @@ export const benchFile = (relative: string): string => fileURLToPath(new URL(`..
 export interface Running<T> {
   info: T;
   child: ChildProcess;
+  /** CPU time (user + system, µs) the child has used so far. */
+  cpuUs(): Promise<number>;
   stop(): Promise<void>;
 }
 
 interface Message {
   ready?: unknown;
   result?: unknown;
+  cpuUs?: number;
   error?: string;
 }
 
@@ -34,7 +37,7 @@ function spawnChild(module: string, options: ChildOptions): ChildProcess {
   });
 }
 
-function firstMessage<T>(child: ChildProcess, key: 'ready' | 'result', what: string): Promise<T> {
+function firstMessage<T>(child: ChildProcess, key: 'ready' | 'result' | 'cpuUs', what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onMessage = (message: Message): void => {
       if (message.error !== undefined) finish(new Error(`${what}: ${message.error}`));
@@ -59,6 +62,11 @@ export async function startChild<T>(module: string, options: ChildOptions = {}):
   return {
     info,
     child,
+    cpuUs: () => {
+      const answer = firstMessage<number>(child, 'cpuUs', module);
+      child.send('cpu');
+      return answer;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -96,8 +104,13 @@ export function failChild(error: unknown): void {
   }
 }
 
-/** Servers stop on SIGTERM from the parent, or when the parent goes away. */
+/** Servers answer the parent's CPU questions, and stop on SIGTERM or when the parent goes away. */
 export function stopOnSignal(close: () => Promise<void>): void {
+  process.on('message', (message) => {
+    if (message !== 'cpu') return;
+    const { user, system } = process.cpuUsage();
+    process.send?.({ cpuUs: user + system });
+  });
   const stop = (): void => {
     close().finally(() => process.exit(0));
   };

@@ -3,11 +3,14 @@
 //   direct   a bare undici keep-alive POST of `data`: the floor;
 //   floor    the floor proxy's strip-and-wrap function on the envelope text;
 //   handler  the exported Lambda handler on REST API v1 events.
-// Each round runs every variant once, in a rotating order; a round reports per variant the
-// p50 and p99 of per-request wall time and the CPU time per request over the loop.
+// The variants take turns in small blocks, so that the noise of a shared machine lands on all
+// of them alike; a round reports per variant the p50 and p99 of per-request wall time and the
+// CPU time per request (process.cpuUsage summed over its blocks).
 // Child process: MODEL_URL, ROUNDS, REQUESTS (per variant and round), WARMUP.
 import { performance } from 'node:perf_hooks';
+import type { Context } from 'aws-lambda';
 import { Agent, request } from 'undici';
+import type { GatewayEvent } from '../../lambda/http/event.ts';
 import { startSsmServer } from '../../local/ssm-server.ts';
 import { importHandler, invocationContext } from '../lib/handler.ts';
 import { failChild, reportAndExit } from '../lib/processes.ts';
@@ -32,28 +35,53 @@ export interface LatencyResult {
 
 const EXPECTED = `{"userTag":${JSON.stringify(USER_TAG)},"result":${MODEL_ANSWER}}`;
 
-/** One measured loop: `prepare` runs before the clock starts, `call` is timed one at a time. */
-async function loop<T>(count: number, prepare: (i: number) => T, call: (input: T) => Promise<void>): Promise<VariantRound> {
-  const inputs = Array.from({ length: count }, (_, i) => prepare(i));
-  const samples = new Float64Array(count);
+/** Requests per turn: long enough that the CPU a request leaves behind rarely lands on another variant. */
+const BLOCK = 50;
+
+interface Measure {
+  prepare: (i: number) => unknown;
+  call: (input: never) => Promise<void>;
+}
+
+/**
+ * One round: `count` requests per variant, in turns of BLOCK. A block's inputs are prepared
+ * just before its clock starts: prepared all at once, thousands of events would sit in the
+ * heap and make every garbage collection during the round slower.
+ */
+async function measureRound(variants: Record<Variant, Measure>, order: Variant[], count: number): Promise<Record<Variant, VariantRound>> {
+  const samples = Object.fromEntries(order.map((name) => [name, new Float64Array(count)])) as Record<Variant, Float64Array>;
+  const cpuUs = Object.fromEntries(order.map((name) => [name, 0])) as Record<Variant, number>;
+  const wallMs = Object.fromEntries(order.map((name) => [name, 0])) as Record<Variant, number>;
   globalThis.gc?.();
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    await call(inputs[i] as T);
-    samples[i] = performance.now() - t0;
+  for (let from = 0; from < count; from += BLOCK) {
+    const to = Math.min(count, from + BLOCK);
+    for (const name of order) {
+      const { call, prepare } = variants[name];
+      const inputs = Array.from({ length: to - from }, (_, k) => prepare(from + k)) as never[];
+      const times = samples[name];
+      const cpu = process.cpuUsage();
+      const blockStarted = performance.now();
+      for (let i = from; i < to; i++) {
+        const t0 = performance.now();
+        await call(inputs[i - from] as never);
+        times[i] = performance.now() - t0;
+      }
+      wallMs[name] += performance.now() - blockStarted;
+      const used = process.cpuUsage(cpu);
+      cpuUs[name] += used.user + used.system;
+    }
   }
-  const wall = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  samples.sort();
-  const sorted = Array.from(samples);
-  return {
-    p50Us: quantileSorted(sorted, 0.5) * 1000,
-    p99Us: quantileSorted(sorted, 0.99) * 1000,
-    meanUs: (wall / count) * 1000,
-    cpuUsPerRequest: (used.user + used.system) / count,
-  };
+  const round = {} as Record<Variant, VariantRound>;
+  for (const name of order) {
+    const sorted = Array.from(samples[name].sort());
+    round[name] = {
+      p50Us: quantileSorted(sorted, 0.5) * 1000,
+      p99Us: quantileSorted(sorted, 0.99) * 1000,
+      meanUs: (wallMs[name] / count) * 1000,
+      cpuUsPerRequest: cpuUs[name] / count,
+    };
+  }
+  return round;
 }
 
 export async function main(): Promise<LatencyResult> {
@@ -68,9 +96,10 @@ export async function main(): Promise<LatencyResult> {
   const direct = new Agent({ keepAliveTimeout: 4_000, keepAliveMaxTimeout: 15_000 });
   const target = `${modelUrl}${MODEL_PATH}`;
 
-  const variants: Record<Variant, (n: number) => Promise<VariantRound>> = {
-    direct: (n) =>
-      loop(n, () => undefined, async () => {
+  const variants: Record<Variant, Measure> = {
+    direct: {
+      prepare: () => undefined,
+      call: async () => {
         const response = await request(target, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -78,32 +107,33 @@ export async function main(): Promise<LatencyResult> {
           dispatcher: direct,
         });
         await response.body.text();
-      }),
-    floor: (n) =>
-      loop(n, () => ENVELOPE_TEXT, async (body) => {
+      },
+    },
+    floor: {
+      prepare: () => ENVELOPE_TEXT,
+      call: async (body: string) => {
         await floor(body);
-      }),
-    handler: (n) =>
-      loop(n, () => ({ event: predictEvent(), context: invocationContext() }), async ({ event, context }) => {
+      },
+    },
+    handler: {
+      prepare: () => ({ event: predictEvent(), context: invocationContext() }),
+      call: async ({ event, context }: { event: GatewayEvent; context: Context }) => {
         const result = await handler(event, context);
         if (result.statusCode !== 200 || result.body !== EXPECTED) {
           throw new Error(`handler answered ${result.statusCode}: ${result.body}`);
         }
-      }),
+      },
+    },
   };
-  const order: Variant[] = ['direct', 'floor', 'handler'];
+  const names: Variant[] = ['direct', 'floor', 'handler'];
 
-  // Warm-up: the SSM load, the JIT and the connection pools, none of it measured.
-  for (const name of order) await variants[name](warmup);
+  // Warm-up: the SSM load, the JIT and the connection pools, none of it kept.
+  await measureRound(variants, names, warmup);
 
   const results: Record<Variant, VariantRound>[] = [];
   for (let r = 0; r < rounds; r++) {
-    const round = {} as Record<Variant, VariantRound>;
-    for (let k = 0; k < order.length; k++) {
-      const name = order[(r + k) % order.length] as Variant;
-      round[name] = await variants[name](requests);
-    }
-    results.push(round);
+    const order = names.map((_, k) => names[(r + k) % names.length] as Variant);
+    results.push(await measureRound(variants, order, requests));
   }
   const ssmCalls = ssm.calls.length;
   await ssm.close();

@@ -8,24 +8,35 @@ export const CONNECTIONS = 32;
 
 export interface LoadRound {
   rps: number;
+  /** CPU time of the server's own process per answered request, when it can be asked. */
+  serverCpuUsPerRequest?: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
   errors: number;
 }
 
-async function load(url: string, durationS: number): Promise<LoadRound> {
+/** A server under load: its URL and, when it runs in a bench child, a way to read its CPU time. */
+export interface LoadTarget {
+  url: string;
+  cpuUs?: () => Promise<number>;
+}
+
+async function load(target: LoadTarget, durationS: number): Promise<LoadRound> {
+  const cpuBefore = await target.cpuUs?.();
   const result = await autocannon({
-    url: `${url}${PREDICT_PATH}`,
+    url: `${target.url}${PREDICT_PATH}`,
     connections: CONNECTIONS,
     duration: durationS,
     method: 'POST',
     headers: HTTP_HEADERS,
     body: ENVELOPE_TEXT,
   });
+  const cpuAfter = await target.cpuUs?.();
   const ok = result.requests.total - result.non2xx;
   return {
     rps: ok / result.duration,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { serverCpuUsPerRequest: (cpuAfter - cpuBefore) / ok } : {}),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
@@ -34,11 +45,11 @@ async function load(url: string, durationS: number): Promise<LoadRound> {
 }
 
 export async function measureLoad<K extends string>(
-  targets: Record<K, string>,
+  targets: Record<K, LoadTarget>,
   options: { rounds: number; durationS: number; warmupS: number },
 ): Promise<Record<K, LoadRound>[]> {
   const names = Object.keys(targets) as K[];
-  for (const name of names) await load(targets[name], options.warmupS);
+  if (options.warmupS > 0) for (const name of names) await load(targets[name], options.warmupS);
   const rounds: Record<K, LoadRound>[] = [];
   for (let r = 0; r < options.rounds; r++) {
     const round = {} as Record<K, LoadRound>;

@@ -14,11 +14,15 @@ export interface Allowlist {
 
 /**
  * Link-local addresses (the instance metadata service at 169.254.169.254 and fd00:ec2::254
- * among them) and unspecified addresses are never a model, allowlist or not.
+ * among them) and unspecified addresses are never a model, allowlist or not; nor are the
+ * same IPv4 ranges written as NAT64 addresses (64:ff9b::/96, which DNS64 hands out in a VPC).
+ * IPv4-mapped IPv6 (::ffff:169.254.169.254) is matched by BlockList itself.
  */
 const NEVER_ALLOWED = new BlockList();
 NEVER_ALLOWED.addSubnet('169.254.0.0', 16, 'ipv4');
 NEVER_ALLOWED.addSubnet('0.0.0.0', 8, 'ipv4');
+NEVER_ALLOWED.addSubnet('64:ff9b::a9fe:0', 112, 'ipv6');
+NEVER_ALLOWED.addSubnet('64:ff9b::', 104, 'ipv6');
 NEVER_ALLOWED.addSubnet('fe80::', 10, 'ipv6');
 NEVER_ALLOWED.addAddress('fd00:ec2::254', 'ipv6');
 NEVER_ALLOWED.addAddress('::', 'ipv6');

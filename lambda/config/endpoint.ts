@@ -18,8 +18,20 @@ export function parseEndpoint(value: string, allowlist: Allowlist): ParsedEndpoi
   if (!URL.canParse(value)) return { ok: false, problem: 'not-a-url' };
   const url = new URL(value);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, problem: 'scheme' };
-  if (url.username !== '' || url.password !== '') return { ok: false, problem: 'userinfo' };
+  if (url.username !== '' || url.password !== '' || authorityHasAt(value)) return { ok: false, problem: 'userinfo' };
   if (url.hash !== '' || value.includes('#')) return { ok: false, problem: 'fragment' };
   if (!isHostAllowed(allowlist, url.hostname)) return { ok: false, problem: 'host-not-allowed' };
   return { ok: true, endpoint: { origin: url.origin, path: `${url.pathname}${url.search}`, protocol: url.protocol } };
+}
+
+/**
+ * Whether the authority as written holds an `@`: userinfo, even the empty one (`http://@host/`,
+ * `http://:@host/`) that URL drops without a trace. The authority ends where the WHATWG
+ * parser ends it for http(s): at `/`, `\`, `?` or `#`, after any run of slashes and with tabs
+ * and newlines removed.
+ */
+function authorityHasAt(value: string): boolean {
+  const text = value.replace(/[\t\n\r]/g, '').trim();
+  const afterScheme = text.replace(/^[a-z][a-z\d+.-]*:[/\\]*/i, '');
+  return (afterScheme.split(/[/\\?#]/, 1)[0] ?? '').includes('@');
 }

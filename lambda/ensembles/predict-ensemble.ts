@@ -9,7 +9,7 @@ import { MODEL_NAME } from '../http/routes.ts';
 import { toAdapterError } from '../middleware/contract-errors.ts';
 import { invokeModel } from '../models/invoke-model.ts';
 import { planModelCall } from '../models/model-plan.ts';
-import type { LogFields } from '../observability/log.ts';
+import { errorFields, type LogFields } from '../observability/log.ts';
 import type { PredictDeps, PredictInput } from '../predict.ts';
 
 export interface EnsembleInput extends Omit<PredictInput, 'model'> {
@@ -22,11 +22,13 @@ export async function predictEnsemble(deps: PredictDeps, input: EnsembleInput): 
   const { settings } = deps;
   if (!MODEL_NAME.test(input.ensemble)) throw new AdapterError('UNKNOWN_MODEL');
   if (input.timeLeft() <= 0) throw new AdapterError('UPSTREAM_TIMEOUT');
-  const { value: snapshot } = await deps.registry.get(Math.min(settings.ssmBudgetMs, input.timeLeft()));
+  const { value: snapshot, cache } = await deps.registry.get(Math.min(settings.ssmBudgetMs, input.timeLeft()));
+  input.record.cache = cache;
   const state = snapshot.ensembles.get(input.ensemble);
   if (!state) throw new AdapterError('UNKNOWN_MODEL');
-  const fields: LogFields = { ensemble: input.ensemble, ensembleHash: state.kind === 'ok' ? state.config.hash : state.hash };
-  Object.assign(input.logFields ?? {}, fields);
+  input.record.ensemble = input.ensemble;
+  input.record.configHash = state.kind === 'ok' ? state.config.hash : state.hash;
+  const fields: LogFields = { correlation_id: input.http.requestId, ensemble: input.ensemble, ensembleHash: input.record.configHash };
   if (state.kind === 'unusable') throw new AdapterError('CONFIG_UNAVAILABLE');
   const { config } = state;
 
@@ -40,12 +42,12 @@ export async function predictEnsemble(deps: PredictDeps, input: EnsembleInput): 
   const member = async (model: string): Promise<MemberOutcome> => {
     const memberFields: LogFields = { ...fields, model };
     try {
-      const plan = planModelCall(snapshot, model, { http: input.http, envelope: input.envelope, variant: undefined }, (f) => Object.assign(memberFields, f));
+      const plan = planModelCall(snapshot, model, { http: input.http, envelope: input.envelope, variant: undefined }, memberFields);
       const timeoutMs = Math.min(plan.config?.timeoutMs ?? settings.upstreamTimeoutMs, deadlineMs);
       return { ok: true, result: await invokeModel(deps, plan, { timeoutMs, signal }) };
     } catch (error) {
       const failure = toAdapterError(error);
-      deps.log.warn('ensemble member failed', { ...memberFields, requestId: input.http.requestId, code: failure.code, upstreamStatus: failure.upstreamStatus });
+      deps.logger.warn('ensemble member failed', { ...memberFields, outcome: failure.code, upstreamStatus: failure.upstreamStatus, ...(failure.cause === undefined ? {} : errorFields(failure.cause)) });
       // Once too few members can still succeed, waiting for the others only costs time.
       if (++failures > config.members.length - config.policy.needed) stop.abort(new DOMException('policy cannot be met', 'AbortError'));
       return { ok: false, code: failure.code };

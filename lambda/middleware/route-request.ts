@@ -11,7 +11,7 @@ export function routeRequest(): MiddlewareObj<GatewayEvent, HttpResult, Error, A
     name: 'routeRequest',
     before(request) {
       const http = readHttpRequest(request.event);
-      const state: AdapterContext['adapter'] = { http, userTag: null, logFields: {} };
+      const state: AdapterContext['adapter'] = { http, userTag: null };
       request.context.adapter = state;
       state.route = matchRoute(http.method, http.path);
     },

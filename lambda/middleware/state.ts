@@ -5,7 +5,7 @@ import type { Envelope } from '../contract/envelope.ts';
 import type { GatewayEvent, HttpRequest } from '../http/event.ts';
 import type { Route } from '../http/routes.ts';
 import type { HttpResult } from '../contract/response.ts';
-import type { LogFields } from '../observability/log.ts';
+import type { RequestRecord } from '../observability/request-summary.ts';
 
 export interface RequestState {
   http: HttpRequest;
@@ -13,12 +13,12 @@ export interface RequestState {
   /** The userTag once it passed validation: what an error may echo. */
   userTag: string | null;
   envelope?: Envelope;
-  /** What the routes learn about the model or ensemble (name, configHash, variant), for every log line about the request. */
-  logFields: LogFields;
 }
 
 export interface AdapterContext extends Context {
   adapter?: RequestState;
+  /** Filled as the request goes, for its log line, metrics and trace (observe-request.ts). */
+  record?: RequestRecord;
 }
 
 export type AdapterRequest = import('@middy/core').Request<GatewayEvent, HttpResult, Error, AdapterContext>;

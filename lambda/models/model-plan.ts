@@ -9,6 +9,7 @@ import type { TlsMaterial } from '../config/tls-material.ts';
 import type { HttpRequest } from '../http/event.ts';
 import { MODEL_NAME } from '../http/routes.ts';
 import type { LogFields } from '../observability/log.ts';
+import type { RequestRecord } from '../observability/request-summary.ts';
 import { modelRequestHeaders } from '../upstream/headers.ts';
 import { mappingInput, type MappingInput } from './mapping-input.ts';
 import { modelBody } from './model-body.ts';
@@ -41,20 +42,21 @@ export const planFields = (plan: Pick<ModelPlan, 'model' | 'config' | 'target'>)
 });
 
 /**
- * `note` hears the model's log fields as soon as each is known, so that a request that fails
- * on the way (a variant that does not exist, a mapping B's data does not fit) is still logged
- * with the model and its config hash.
+ * `record` (the request's, or an ensemble member's) gets the model, its config hash and the
+ * variant as soon as each is known, so that a request that fails on the way (a variant that
+ * does not exist, a mapping B's data does not fit) is still logged with them.
  */
 export function planModelCall(
   snapshot: ConfigSnapshot,
   model: string,
   request: { http: HttpRequest; envelope: Envelope; variant: string | undefined },
-  note: (fields: LogFields) => void = () => undefined,
+  record: Pick<RequestRecord, 'model' | 'configHash' | 'variant'> = {},
 ): ModelPlan {
   const { entry, config, tls } = resolveModel(snapshot, model);
-  note({ model, configHash: config?.hash });
+  record.model = model;
+  record.configHash = config?.hash;
   const target = chooseTarget(model, entry, config, { userTag: request.envelope.userTag, variant: request.variant });
-  note({ variant: target.variant });
+  record.variant = target.variant;
   const input = mappingInput(request.envelope, request.http);
   const body = modelBody(config, input);
   return { model, entry, config, tls, target, input, body, headers: modelRequestHeaders(request.http, Buffer.byteLength(body)) };

@@ -1,7 +1,8 @@
 // A shadow variant (contract.md, "Model configuration", variants): a copy of the request goes
 // to the variant at the same time as the main call, with the same deadline; its answer is
-// never returned, only compared with the main one. The outcome is counted in a metric and
-// logged with the model's fields, never with either body.
+// never returned, only compared with the main one. The outcome is counted in a metric
+// (ShadowComparisons, observability/metrics.ts) and logged with the model's fields, never with
+// either body.
 //
 // Lambda freezes the process once the handler answers, so the shadow cannot outlive the
 // request: when the main call succeeds the answer waits for the shadow (at most the same
@@ -10,13 +11,12 @@ import { isDeepStrictEqual } from 'node:util';
 import { AdapterError } from '../contract/errors.ts';
 import { parseExact } from '../contract/json-text.ts';
 import { errorFields } from '../observability/log.ts';
+import { recordShadowComparison } from '../observability/metrics.ts';
 import { invokeModel, type ModelDeps } from './invoke-model.ts';
 import { planFields, type ModelPlan } from './model-plan.ts';
 import { stickyPoint } from './target.ts';
 
 export type ShadowOutcome = 'agree' | 'disagree' | 'shadow-failed' | 'incomparable' | 'main-failed';
-
-export const SHADOW_METRIC = 'ShadowComparison';
 
 export interface Shadow {
   /** Waits for the shadow's answer and records how it compares with the main result. */
@@ -44,8 +44,8 @@ export function startShadow(deps: ModelDeps, plan: ModelPlan, call: { timeoutMs:
   );
 
   const record = (outcome: ShadowOutcome, error?: unknown): void => {
-    deps.metrics.count(SHADOW_METRIC, { model: plan.model, outcome });
-    deps.log.info('shadow compared', {
+    recordShadowComparison(deps.metrics, plan.model, outcome);
+    deps.logger.info('shadow compared', {
       ...planFields(plan),
       shadowVariant: spec.variant,
       outcome,

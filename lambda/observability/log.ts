@@ -1,21 +1,10 @@
-// Structured log lines: one JSON object per line. Callers pass only fields that are safe to
-// keep: codes, classes, ids, timings. Never a body, `data`, `result`, a URL or a header value.
+// What may go into a log line besides codes, ids and timings: an error's class and code, never
+// its message (which may hold a host, a parameter name or a value). Never a body, `data`,
+// `result`, a URL, a userTag or a header value.
 
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
-export interface Log {
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-}
-
-export function jsonLog(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Log {
-  const emit = (level: string) => (message: string, fields: LogFields = {}) =>
-    write(JSON.stringify({ level, message, timestamp: new Date().toISOString(), ...fields }));
-  return { info: emit('INFO'), warn: emit('WARN'), error: emit('ERROR') };
-}
-
-/** The class and code of an error, which say what failed without its message (which may hold a host or a value). */
+/** The class and code of an error, which say what failed without its message. */
 export function errorFields(error: unknown): LogFields {
   if (!(error instanceof Error)) return { errorClass: typeof error };
   const code = (error as { code?: unknown }).code;

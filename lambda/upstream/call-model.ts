@@ -1,6 +1,8 @@
-// The one call to a model: undici `request` on a keep-alive Agent (global fetch costs several
+// The one call to a model: undici's dispatch on a keep-alive Agent (global fetch costs several
 // times the CPU and follows redirects). One deadline covers connecting, the headers and the
-// whole body; the body is capped while it streams, so memory stays bounded.
+// whole body, a retry included; the body is capped while it arrives, so memory stays bounded.
+// A small dispatch handler collects the answer: undici's `request` would wrap it in a stream
+// and tie an abort signal to it, which cost more per call than the rest of the adapter.
 import type { Dispatcher } from 'undici';
 import { AdapterError } from '../contract/errors.ts';
 import { singleJsonText } from '../contract/json-text.ts';
@@ -17,6 +19,13 @@ export interface ModelCall {
   maxResponseBytes: number;
   /** Aborts the call early, e.g. when the Lambda itself is about to time out. */
   signal?: AbortSignal;
+  /** Told before each attempt: one, or two after a reset (see ModelAnswer#retry). */
+  onAttempt?: () => void;
+  /**
+   * A new connection for the retry (connections.ts). Without it the retry goes back to
+   * `dispatcher`, whose pool may hand out another socket that died the same way.
+   */
+  newConnection?: (origin: string) => Dispatcher & { destroy(): Promise<void> };
   /**
    * Only for a model whose config opts in (exposeUpstreamErrors): turns the text of a 4xx
    * body that B receives as 422 into `error.details`. The body is never logged either way.
@@ -26,70 +35,193 @@ export interface ModelCall {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** How much of a model's error body is read, at most, whether it is kept or dropped. */
-const ERROR_BODY_BYTES = 64 * 1024;
-
 /** Error codes of TLS failures, which the contract reports as UPSTREAM_ERROR rather than unavailable. */
 const TLS_FAILURE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|EPROTO)/;
 
 /** The model's answer as one validated JSON text, or an AdapterError with the contract's code. */
-export async function callModel(dispatcher: Dispatcher, call: ModelCall): Promise<string> {
-  // A timer we clear when done, unlike AbortSignal.timeout: nothing may abort a finished call.
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new DOMException('model deadline', 'TimeoutError')), call.timeoutMs);
-  const signal = call.signal ? AbortSignal.any([deadline.signal, call.signal]) : deadline.signal;
-  try {
-    const response = await dispatcher.request({
+export function callModel(dispatcher: Dispatcher, call: ModelCall): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const options: Dispatcher.DispatchOptions = {
       origin: call.endpoint.origin,
       path: call.endpoint.path,
       method: 'POST',
       headers: call.headers,
       body: call.body,
-      signal,
       headersTimeout: call.timeoutMs,
       bodyTimeout: call.timeoutMs,
-    });
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      const code = errorForStatus(response.statusCode);
-      const details =
-        code === 'MODEL_REJECTED_INPUT' && call.describeRejection
-          ? await readPrefix(response.body, ERROR_BODY_BYTES).then(call.describeRejection, () => undefined)
-          : // Otherwise the model's error body is never passed on: drop it, keeping the socket if cheap.
-            await response.body.dump({ limit: ERROR_BODY_BYTES, signal }).then(() => undefined, () => undefined);
-      throw new AdapterError(code, {
-        upstreamStatus: response.statusCode,
-        details,
-        retryAfter: code === 'UPSTREAM_UNAVAILABLE' ? clampRetryAfter(response.headers['retry-after']) : undefined,
+    };
+    new ModelAnswer(call, dispatcher, options, resolve, reject).send();
+  });
+}
+
+/**
+ * A connection that failed before any byte of the answer came back: the keep-alive socket the
+ * pool handed out was already dead (the model closed it while the Lambda was frozen, and the
+ * FIN or RST only shows when the request is written), or the model dropped the connection
+ * without answering. B has seen nothing, so the request goes once more on a new connection
+ * (not back to the pool, where the other idle sockets may be just as dead), under the same
+ * deadline. Anything after the status line is never retried.
+ */
+const RESET_BEFORE_RESPONSE = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/** How much of a model's error body is read (and dropped) to keep its socket; past it, the socket goes. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+/** Collects one exchange with the model and settles the call exactly once. */
+class ModelAnswer implements Dispatcher.DispatchHandler {
+  readonly #call: ModelCall;
+  readonly #dispatcher: Dispatcher;
+  readonly #options: Dispatcher.DispatchOptions;
+  #attempts = 0;
+  /** The retry's own connection, closed once the call is settled. */
+  #retryConnection: (Dispatcher & { destroy(): Promise<void> }) | undefined;
+  readonly #resolve: (json: string) => void;
+  readonly #reject: (error: AdapterError) => void;
+  readonly #timer: NodeJS.Timeout;
+  #controller: Dispatcher.DispatchController | undefined;
+  /** Set once the deadline passed or the caller gave up: whatever happens next is a timeout. */
+  #abortReason: Error | undefined;
+  #status = 0;
+  /** The error of a non-2xx answer, whose body is never passed on or logged. */
+  #failure: AdapterError | undefined;
+  /** Whether the failure's body is kept, up to ERROR_BODY_LIMIT, for describeRejection. */
+  #keepFailureBody = false;
+  readonly #chunks: Buffer[] = [];
+  #received = 0;
+  #settled = false;
+
+  constructor(
+    call: ModelCall,
+    dispatcher: Dispatcher,
+    options: Dispatcher.DispatchOptions,
+    resolve: (json: string) => void,
+    reject: (error: AdapterError) => void,
+  ) {
+    this.#call = call;
+    this.#dispatcher = dispatcher;
+    this.#options = options;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    // A timer we clear when done, unlike AbortSignal.timeout: nothing may abort a finished call.
+    this.#timer = setTimeout(this.#onDeadline, call.timeoutMs);
+    if (call.signal?.aborted) this.#abort(call.signal.reason);
+    else call.signal?.addEventListener('abort', this.#onCallerAbort, { once: true });
+  }
+
+  readonly #onCallerAbort = (): void => this.#abort(this.#call.signal?.reason);
+
+  // Made only when needed: a DOMException captures a stack, which costs more than the call.
+  readonly #onDeadline = (): void => this.#abort(new DOMException('model deadline', 'TimeoutError'));
+
+  /** The first attempt, on the pool. */
+  send(): void {
+    this.#attempts++;
+    this.#call.onAttempt?.();
+    this.#dispatcher.dispatch(this.#options, this);
+  }
+
+  /** The one retry, on a new connection; this handler serves it too (nothing of the first arrived). */
+  #retry(): void {
+    this.#attempts++;
+    this.#call.onAttempt?.();
+    this.#controller = undefined;
+    this.#retryConnection = this.#call.newConnection?.(this.#call.endpoint.origin);
+    (this.#retryConnection ?? this.#dispatcher).dispatch(this.#options, this);
+  }
+
+  /** Before the request has started, undici has nothing to abort yet: onRequestStart does it. */
+  readonly #abort = (reason: unknown): void => {
+    if (this.#settled || this.#abortReason) return;
+    this.#abortReason = reason instanceof Error ? reason : new DOMException('model call aborted', 'AbortError');
+    this.#controller?.abort(this.#abortReason);
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#abortReason) controller.abort(this.#abortReason);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // informational: the answer follows
+    this.#status = statusCode;
+    if (statusCode >= 300) {
+      const code = errorForStatus(statusCode);
+      this.#failure = new AdapterError(code, {
+        upstreamStatus: statusCode,
+        retryAfter: code === 'UPSTREAM_UNAVAILABLE' ? clampRetryAfter(headers['retry-after']) : undefined,
       });
+      this.#keepFailureBody = code === 'MODEL_REJECTED_INPUT' && this.#call.describeRejection !== undefined;
+      return;
     }
-    const declared = Number(response.headers['content-length']);
-    if (declared > call.maxResponseBytes) {
-      discard(response.body);
-      throw new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: response.statusCode });
+    if (Number(headers['content-length']) > this.#call.maxResponseBytes) {
+      this.#end(controller, new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: statusCode }));
     }
-    const bytes = await readCapped(response.body, call.maxResponseBytes);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    this.#received += chunk.length;
+    if (this.#failure) {
+      // Dropped as it arrives (or kept for describeRejection), keeping the socket when that is cheap.
+      if (this.#keepFailureBody) this.#chunks.push(chunk);
+      if (this.#received > ERROR_BODY_LIMIT) this.#end(controller, this.#described(this.#failure));
+      return;
+    }
+    if (this.#received > this.#call.maxResponseBytes) return this.#end(controller, new AdapterError('UPSTREAM_BAD_RESPONSE'));
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.#settle(this.#failure ? this.#described(this.#failure) : this.#answer());
+  }
+
+  /** The failure with the model's message as `details`, when its config asked for it. */
+  #described(failure: AdapterError): AdapterError {
+    if (!this.#keepFailureBody) return failure;
+    const body = Buffer.concat(this.#chunks).subarray(0, ERROR_BODY_LIMIT);
+    const details = this.#call.describeRejection?.(new TextDecoder('utf-8').decode(body));
+    return new AdapterError(failure.code, { upstreamStatus: failure.upstreamStatus, details });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    // Once the status said what failed, losing its body changes nothing.
+    if (this.#failure) return this.#settle(this.#failure);
+    if (this.#abortReason) return this.#settle(new AdapterError('UPSTREAM_TIMEOUT', { cause: error }));
+    const code = (error as { code?: unknown }).code;
+    if (this.#attempts === 1 && this.#status === 0 && !this.#settled && typeof code === 'string' && RESET_BEFORE_RESPONSE.has(code)) {
+      return this.#retry();
+    }
+    this.#settle(new AdapterError(classifyNetworkError(error), { cause: error }));
+  }
+
+  #answer(): string | AdapterError {
+    const chunks = this.#chunks;
+    const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.#received);
     let text: string;
     try {
       text = utf8.decode(bytes);
     } catch {
-      throw new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: response.statusCode });
+      return new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: this.#status });
     }
-    const json = singleJsonText(text);
-    if (json === undefined) throw new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: response.statusCode });
-    return json;
-  } catch (error) {
-    if (error instanceof AdapterError) throw error;
-    if (signal.aborted) throw new AdapterError('UPSTREAM_TIMEOUT', { cause: error });
-    throw new AdapterError(classifyNetworkError(error), { cause: error });
-  } finally {
-    clearTimeout(timer);
+    return singleJsonText(text) ?? new AdapterError('UPSTREAM_BAD_RESPONSE', { upstreamStatus: this.#status });
   }
-}
 
-/** Drops a body we will not read; its socket goes, and a late error on it is expected. */
-function discard(body: { destroy(): unknown; on(event: 'error', listener: () => void): unknown }): void {
-  body.on('error', () => undefined);
-  body.destroy();
+  /** Settles now and drops the rest of the exchange (its socket goes). */
+  #end(controller: Dispatcher.DispatchController, error: AdapterError): void {
+    this.#settle(error);
+    controller.abort(error);
+  }
+
+  #settle(outcome: string | AdapterError): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#timer);
+    this.#call.signal?.removeEventListener('abort', this.#onCallerAbort);
+    // The answer is complete or given up by now; the retry's connection is not kept.
+    this.#retryConnection?.destroy().catch(() => undefined);
+    if (typeof outcome === 'string') this.#resolve(outcome);
+    else this.#reject(outcome);
+  }
 }
 
 function classifyNetworkError(error: unknown): 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ERROR' | 'UPSTREAM_UNAVAILABLE' | 'CONFIG_UNAVAILABLE' {
@@ -99,40 +231,4 @@ function classifyNetworkError(error: unknown): 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ER
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'UPSTREAM_TIMEOUT';
   if (TLS_FAILURE.test(code)) return 'UPSTREAM_ERROR';
   return 'UPSTREAM_UNAVAILABLE';
-}
-
-class ResponseTooLarge extends Error {}
-
-/** The first `max` bytes of a body as text (invalid UTF-8 replaced), the rest dropped with its socket. */
-async function readPrefix(body: Body, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    total += chunk.length;
-    if (total >= max) {
-      discard(body);
-      break;
-    }
-  }
-  return new TextDecoder('utf-8').decode(Buffer.concat(chunks, total).subarray(0, max));
-}
-
-type Body = AsyncIterable<Buffer> & Parameters<typeof discard>[0];
-
-async function readCapped(body: Body, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  try {
-    for await (const chunk of body) {
-      total += chunk.length;
-      if (total > max) throw new ResponseTooLarge();
-      chunks.push(chunk);
-    }
-  } catch (error) {
-    discard(body);
-    if (error instanceof ResponseTooLarge) throw new AdapterError('UPSTREAM_BAD_RESPONSE');
-    throw error;
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
 }

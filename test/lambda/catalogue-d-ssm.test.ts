@@ -6,6 +6,8 @@ import { envelope, lambdaContext, predictPath, restEvent, httpEvent } from '../s
 import { endpointParameter } from '../support/harness.ts';
 import { answerJson, startModelServer, type Behaviour } from '../support/model-server.ts';
 import { fakeDns } from '../support/fake-dns.ts';
+import { watchConnections, type ConnectionWatch } from '../support/sockets.ts';
+import { emfLines, parseLines, requestLines } from '../support/log-lines.ts';
 import {
   assertLogsClean,
   assertNoLeak,
@@ -23,6 +25,9 @@ const SECRET = marker('B-SECRET');
 const BODY = envelope(TAG, { k: SECRET });
 const ask = (s: Setup, model = 'iris', context = lambdaContext()) => s.invoke(restEvent({ path: predictPath(model), body: BODY }), context);
 const SSM_MESSAGES = ['Rate exceeded', 'ThrottlingException: ', 'parameter source'];
+
+/** Connection attempts to anything but this setup's SSM endpoint: a model socket, allowed or not. */
+const modelAttempts = (watch: ConnectionWatch, s: Setup) => watch.except(Number(new URL(s.harness.ssm.url).port));
 
 /** 503 CONFIG_UNAVAILABLE, no model socket, nothing leaked; returns the time it took. */
 async function expectConfigUnavailable(s: Setup, model = 'iris', secrets: string[] = []): Promise<number> {
@@ -79,7 +84,7 @@ describe('D26 SSM throttled or unreachable with nothing cached: 503 CONFIG_UNAVA
   });
 });
 
-describe('D27 SSM throttled or unreachable with a good cached value: 200 from the last good value', () => {
+describe('D27 SSM throttled or unreachable with a good cached value: 200 from the last good value, a metric says stale', () => {
   test('D27 throttle, 500, hang and a closed SSM endpoint all serve the last good endpoint', async (t) => {
     // TTL 0: every request finds the copy too old and tries to refresh it.
     const s = await setup({ behaviour: answerJson('{"from":"old"}'), env: { PARAMETER_CACHE_TTL_SECONDS: '0' } });
@@ -104,6 +109,9 @@ describe('D27 SSM throttled or unreachable with a good cached value: 200 from th
       const result = await ask(s, 'iris', lambdaContext(remaining));
       const elapsed = performance.now() - started;
       assert.equal(expectSuccess(result, TAG), '{"from":"old"}', `${name}: the last good value serves`);
+      const [metrics] = emfLines(parseLines(logs.text())).filter((record) => 'Requests' in record);
+      assert.equal(metrics?.StaleServes, 1, `${name}: a metric says stale was served`);
+      assert.equal(requestLines(parseLines(logs.text()))[0]?.cache, 'stale');
       assert.ok(s.harness.ssm.calls.length > calls, `${name}: a refresh was attempted`);
       assert.ok(elapsed < 5_000, `${name}: answered in ${Math.round(elapsed)} ms`);
       // A hanging refresh is abandoned (and logged) after the request has already been answered.
@@ -172,16 +180,29 @@ describe('D29 an invalid or disallowed endpoint: 503 CONFIG_UNAVAILABLE and no s
       userinfo: 'https://a@evil.example',
       'userinfo-loopback': `http://user:pass@127.0.0.1:${p}/predict`,
       fragment: `http://127.0.0.1:${p}/predict#x`,
+      'userinfo-empty': `http://@127.0.0.1:${p}/predict`,
+      'userinfo-colon': `http://:@127.0.0.1:${p}/predict`,
+      'userinfo-host-first': `http://127.0.0.1:${p}@evil.example/`,
+      'userinfo-two-ats': `http://evil.example@x@127.0.0.1:${p}/`,
       metadata: 'http://169.254.169.254/latest/meta-data/',
       'metadata-decimal': 'http://2852039166/',
+      'metadata-octal': 'http://0251.0376.0251.0376/',
+      'metadata-hex': 'http://0xa9fea9fe/',
+      'metadata-trailing-dot': 'http://169.254.169.254./',
+      'metadata-v4-mapped': 'http://[::ffff:169.254.169.254]/',
+      'metadata-nat64': 'http://[64:ff9b::a9fe:a9fe]/',
       'metadata-v6': 'http://[fd00:ec2::254]/',
       unspecified: `http://0.0.0.0:${p}/`,
+      'unspecified-zero': `http://0:${p}/`,
     };
     for (const [name, value] of Object.entries(bad)) s.parameters[endpointParameter(name)] = value;
+    const watch = watchConnections();
+    t.after(() => watch.stop());
     for (const name of Object.keys(bad)) {
-      await expectConfigUnavailable(s, name, ['evil.example', '/etc/passwd', '169.254', 'fd00', 'meta-data', 'user:pass']);
+      await expectConfigUnavailable(s, name, ['evil.example', '/etc/passwd', '169.254', 'fd00', 'meta-data', 'user:pass', '0xa9fe', '0251', 'ff9b']);
     }
     assert.equal(s.model.connections, 0, 'no socket to the loopback model');
+    assert.deepEqual(modelAttempts(watch, s), [], 'no connection attempted anywhere but SSM');
     const listed = JSON.parse((await s.invoke(restEvent({ method: 'GET', path: '/v1/models', headers: {} }))).body) as { models: string[] };
     assert.deepEqual(listed.models, ['iris'], 'unusable endpoints are not listed');
     // The control: the same handler does reach a good endpoint.
@@ -201,21 +222,23 @@ describe('D29 an invalid or disallowed endpoint: 503 CONFIG_UNAVAILABLE and no s
       octal: `http://0177.0.0.1:${p}/`,
       'v4-mapped-v6': `http://[::ffff:127.0.0.1]:${p}/`,
       'v6-loopback': `http://[::1]:${p}/`,
-      // Named for its endpoint's spelling like the others, but not `localhost`: the model's
-      // name is in its log lines, and the leak rule looks for the host name there.
-      'loopback-name': `http://localhost:${p}/`,
+      // The model's name is logged (it is configured); the host in its endpoint never is.
+      'named-host': `http://localhost:${p}/`,
       metadata: 'http://169.254.169.254/',
     };
     const parameters: Record<string, string> = {};
     for (const [name, value] of Object.entries(spellings)) parameters[endpointParameter(name)] = value;
     const s = await setup({ env: { UPSTREAM_ALLOWLIST: '10.0.0.0/8' }, parameters });
     t.after(() => s.close());
+    const watch = watchConnections();
+    t.after(() => watch.stop());
     for (const name of Object.keys(spellings)) {
       await expectConfigUnavailable(s, name, ['2130706433', '0x7f', '169.254', String(p)]);
     }
     await expectConfigUnavailable(s, 'iris');
     assert.equal(model.connections, 0, 'no socket');
     assert.equal(s.model.connections, 0, 'no socket');
+    assert.deepEqual(modelAttempts(watch, s), [], 'no connection attempted anywhere but SSM');
   });
 
   test('D29 an allowed host name that resolves outside the allowlist: refused, no socket', async (t) => {
@@ -228,12 +251,15 @@ describe('D29 an invalid or disallowed endpoint: 503 CONFIG_UNAVAILABLE and no s
       parameters: { [endpointParameter('rebound')]: `http://models.internal:${model.port}/predict` },
     });
     t.after(() => s.close());
+    const watch = watchConnections();
+    t.after(() => watch.stop());
     const logs = captureLogs();
     const result = await ask(s, 'rebound');
     expectError(result, 503, 'CONFIG_UNAVAILABLE', TAG);
     assertNoLeak(result, { servers: [model], secrets: ['models.internal', SECRET] });
     assertLogsClean(logs.text(), { servers: [model], secrets: ['models.internal', SECRET] });
     assert.equal(model.connections, 0, 'no socket to an address outside the allowlist');
+    assert.deepEqual(modelAttempts(watch, s), [], 'the lookup refused before any connection attempt');
   });
 
   test('D29 the same name resolving inside the allowlist is called (the control)', async (t) => {
@@ -246,9 +272,12 @@ describe('D29 an invalid or disallowed endpoint: 503 CONFIG_UNAVAILABLE and no s
       parameters: { [endpointParameter('resolved')]: `http://models.internal:${model.port}/predict` },
     });
     t.after(() => s.close());
+    const watch = watchConnections();
+    t.after(() => watch.stop());
     assert.equal(expectSuccess(await ask(s, 'resolved'), TAG), '{"ok":true}');
     assert.deepEqual(dns.asked, ['models.internal']);
     assert.equal(model.connections, 1);
+    assert.deepEqual(modelAttempts(watch, s), [{ address: '127.0.0.1', port: model.port }], 'the watch sees a real attempt');
   });
 
   test('D29 a CIDR-only allowlist (as the CDK stack sets it) admits an unlisted name that resolves inside it', async (t) => {
@@ -285,9 +314,12 @@ describe('D29 an invalid or disallowed endpoint: 503 CONFIG_UNAVAILABLE and no s
       parameters: { [endpointParameter('rebind')]: 'http://rebind.example/latest/meta-data/' },
     });
     t.after(() => s.close());
+    const watch = watchConnections();
+    t.after(() => watch.stop());
     const logs = captureLogs();
     const result = await ask(s, 'rebind');
     expectError(result, 503, 'CONFIG_UNAVAILABLE', TAG);
+    assert.deepEqual(modelAttempts(watch, s), [], 'no connection attempt to 169.254.169.254');
     assertNoLeak(result, { secrets: ['rebind.example', '169.254', SECRET] });
     assertLogsClean(logs.text(), { secrets: ['rebind.example', '169.254', SECRET] });
     assert.deepEqual(dns.asked, ['rebind.example']);

@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { envelope, httpEvent, predictPath, restEvent } from '../support/events.ts';
 import { answerJson, type Behaviour } from '../support/model-server.ts';
 import { fakeDns } from '../support/fake-dns.ts';
+import { watchConnections } from '../support/sockets.ts';
 import { endpointParameter } from '../support/harness.ts';
 import {
   JSON_UTF8,
@@ -184,19 +185,23 @@ describe('E35 connection refused, reset before answering, DNS failure: 503 UPSTR
     const { result } = await call(undefined, 'refused');
     expectError(result, 503, 'UPSTREAM_UNAVAILABLE', TAG);
   });
-  test('E35 reset before answering (socket destroyed after the request arrived)', async () => {
+  // A reset before the answer is retried once on a new connection (resilience.test.ts), so a
+  // model that always resets is asked exactly twice.
+  test('E35 reset before answering (socket destroyed after the request arrived): 2 attempts, then 503', async () => {
     const before = s.model.received.length;
     const { result } = await call((req) => {
       req.socket.destroy();
     });
     expectError(result, 503, 'UPSTREAM_UNAVAILABLE', TAG);
-    assert.equal(s.model.received.length, before + 1, 'the model did get the request');
+    assert.equal(s.model.received.length, before + 2, 'the model got the request, and its one retry');
   });
-  test('E35 reset with RST (resetAndDestroy) before answering', async () => {
+  test('E35 reset with RST (resetAndDestroy) before answering: 2 attempts, then 503', async () => {
+    const before = s.model.received.length;
     const { result } = await call((req) => {
       req.socket.resetAndDestroy();
     });
     expectError(result, 503, 'UPSTREAM_UNAVAILABLE', TAG);
+    assert.equal(s.model.received.length, before + 2, 'the model got the request, and its one retry');
   });
   for (const [model, name] of [['nxdomain', 'ENOTFOUND'], ['dnsagain', 'EAI_AGAIN']] as const) {
     test(`E35 DNS failure (${name})`, async () => {
@@ -218,6 +223,20 @@ describe('E36 a redirect (301, 302, 307, 308): 502, not followed', () => {
       expectError(result, 502, 'UPSTREAM_BAD_RESPONSE', TAG);
       assert.equal(decoy.connections, 0, 'the redirect was not followed');
       assert.equal(result.headers.location, undefined);
+    });
+  }
+});
+
+describe('E36 a redirect towards a disallowed address opens no socket to it', () => {
+  for (const location of ['http://169.254.169.254/latest/meta-data/', 'http://[::ffff:a9fe:a9fe]/', `http://2130706433:${decoy.port}/predict`]) {
+    test(`E36 Location ${location}: 502, no connection attempted but the model's`, async (t) => {
+      const watch = watchConnections();
+      t.after(() => watch.stop());
+      const { result } = await call(answerJson('{}', 302, { location }));
+      expectError(result, 502, 'UPSTREAM_BAD_RESPONSE', TAG);
+      const ssmPort = Number(new URL(s.harness.ssm.url).port);
+      assert.ok(watch.except(ssmPort).every((attempt) => attempt.port === s.model.port), JSON.stringify(watch.attempts));
+      assert.equal(decoy.connections, 0);
     });
   }
 });

@@ -151,7 +151,8 @@ describe('F43 every member failing, or the policy not met', () => {
     ensemble('f43-mixed', ['failing', 'slow'], 'any');
     const { result, logs } = await timed('f43-mixed');
     expectError(result, 502, 'UPSTREAM_ERROR', TAG);
-    assert.match(logs, /"message":"ensemble member failed".*"model":"failing".*"code":"UPSTREAM_ERROR"/);
+    assert.match(logs, /"message":"ensemble member failed".*"model":"failing","outcome":"UPSTREAM_ERROR","upstreamStatus":500/);
+    assert.match(logs, /"message":"request".*"route":"predictEnsemble".*"ensemble":"f43-mixed","outcome":"UPSTREAM_ERROR"/);
     ensemble('f43-errors', ['failing', 'ghost-model'], 'any');
     expectError((await timed('f43-errors')).result, 502, 'UPSTREAM_ERROR', TAG);
     await new Promise((resolve) => setImmediate(resolve));

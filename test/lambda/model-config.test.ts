@@ -223,7 +223,7 @@ describe('a config that does not validate', () => {
     const hash = configure({ request: { expression: 'data', required: ['data.x'] } });
     const logs = captureLogs();
     await ask({});
-    const line = logs.lines().map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'request failed');
+    const line = logs.lines().map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'request');
     assert.equal(line?.configHash, hash);
     assert.equal(line?.model, 'iris');
   });

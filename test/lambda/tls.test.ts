@@ -7,13 +7,13 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { after, describe, test } from 'node:test';
 import { GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { Dispatcher } from 'undici';
 import { PREFIX, endpointParameter } from '../support/harness.ts';
 import { envelope, predictPath, restEvent } from '../support/events.ts';
 import { assertLogsClean, assertNoLeak, captureLogs, expectError, expectSuccess, setup } from '../support/catalogue.ts';
 import { tlsFixtures } from '../support/tls-fixtures.ts';
 import { tlsAgents } from '../../lambda/upstream/tls-agents.ts';
 import type { TlsMaterial } from '../../lambda/config/tls-material.ts';
+import type { ModelConnections } from '../../lambda/upstream/connections.ts';
 
 const tls = tlsFixtures();
 
@@ -141,22 +141,23 @@ describe('tlsAgents', () => {
     const agent = { closed: false, close: async () => void (agent.closed = true) };
     return agent;
   };
+  const connections = (agent: ReturnType<typeof fakeAgent>) => ({ pool: agent, newConnection: () => undefined }) as unknown as ModelConnections;
 
-  test('one agent per distinct material, shared by every model that uses it', () => {
+  test('one set of connections per distinct material, shared by every model that uses it', () => {
     const created: string[] = [];
-    const agentFor = tlsAgents((m) => (created.push(m.hash), fakeAgent() as unknown as Dispatcher));
+    const agentFor = tlsAgents((m) => (created.push(m.hash), connections(fakeAgent())));
     const a = agentFor(material('a'));
     assert.equal(agentFor(material('a')), a);
     assert.notEqual(agentFor(material('b')), a);
     assert.deepEqual(created, ['a', 'b']);
   });
 
-  test('past the cap the least recently used agent is closed (requests in flight on it finish)', () => {
+  test('past the cap the least recently used pool is closed (requests in flight on it finish)', () => {
     const agents = new Map<string, ReturnType<typeof fakeAgent>>();
     const agentFor = tlsAgents((m) => {
       const agent = fakeAgent();
       agents.set(m.hash, agent);
-      return agent as unknown as Dispatcher;
+      return connections(agent);
     }, 2);
     agentFor(material('a'));
     agentFor(material('b'));

@@ -1,40 +1,45 @@
 // Variants (contract.md, "Model configuration"; docs/models.md): X-Model-Variant routing, a
 // weighted canary sticky per userTag, and a shadow that gets a copy of each request within the
-// same deadline and whose answer is only compared. Through createHandler with a recording
-// Metrics, so the counts the ops branch will publish are checked here.
+// same deadline and whose answer is only compared, counted in an EMF metric and a log line.
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { PREFIX, endpointParameter } from '../support/harness.ts';
 import { envelope, predictPath, restEvent } from '../support/events.ts';
 import { answerJson, startModelServer } from '../support/model-server.ts';
-import { assertNoLeak, expectError, expectSuccess, marker } from '../support/catalogue.ts';
-import { startApp } from '../support/app.ts';
+import { assertLogsClean, assertNoLeak, captureLogs, expectError, expectSuccess, marker, setup } from '../support/catalogue.ts';
+import { emfLines, parseLines, type LogRecord } from '../support/log-lines.ts';
 import { configHash } from '../../lambda/config/model-config.ts';
 
 const variantParameter = (model: string, variant: string): string => `${PREFIX}/models/${model}/variants/${variant}/endpoint`;
 const configParameter = (model: string): string => `${PREFIX}/models/${model}/config`;
 const SECRET = marker('SECRET');
 
-const main = await startModelServer(answerJson('{"label":"main","p":0.91}'));
 const lab = await startModelServer(answerJson('{"label":"lab","p":0.1}'));
 const v2 = await startModelServer(answerJson('{"label":"v2","p":0.5}'));
-const other = await startModelServer(answerJson('{"label":"other"}'));
-after(async () => Promise.all([main, lab, v2, other].map((m) => m.close())));
+after(async () => Promise.all([lab, v2].map((m) => m.close())));
 
-const parameters: Record<string, string> = {
-  [endpointParameter('iris')]: `${main.url}/main`,
-  [variantParameter('iris', 'lab')]: `${lab.url}/lab`,
-  [variantParameter('iris', 'v2')]: `${v2.url}/v2`,
-  [variantParameter('iris', 'broken')]: 'file:///etc/passwd',
-  [endpointParameter('other')]: `${other.url}/other`,
-};
-const app = startApp(parameters, { UPSTREAM_TIMEOUT_MS: '1000' });
-after(() => app.close());
+// TTL 0: every request reads the parameters again, so each test's config applies at once.
+const s = await setup({
+  behaviour: answerJson('{"label":"main","p":0.91}'),
+  env: { UPSTREAM_TIMEOUT_MS: '1000', PARAMETER_CACHE_TTL_SECONDS: '0' },
+  parameters: {
+    [variantParameter('iris', 'lab')]: `${lab.url}/lab`,
+    [variantParameter('iris', 'v2')]: `${v2.url}/v2`,
+    [variantParameter('iris', 'broken')]: 'file:///etc/passwd',
+  },
+});
+after(() => s.close());
+const main = s.model;
+const other = await s.addModel('other', answerJson('{"label":"other"}'));
+const parameters = s.parameters;
 const servers = [main, lab, v2, other];
+// The adapter's own lines, read back per request where a test needs them.
+const logs = captureLogs();
+const records = (): LogRecord[] => parseLines(logs.lines().join(''));
 
 const ask = (userTag: string, headers: Record<string, string> = {}, data: unknown = { x: 1 }) =>
-  app.invoke(restEvent({ path: predictPath('iris'), headers: { 'Content-Type': 'application/json', ...headers }, body: envelope(userTag, data) }));
+  s.invoke(restEvent({ path: predictPath('iris'), headers: { 'Content-Type': 'application/json', ...headers }, body: envelope(userTag, data) }));
 const configure = (config: unknown): string => {
   const text = JSON.stringify(config);
   parameters[configParameter('iris')] = text;
@@ -49,6 +54,7 @@ describe('X-Model-Variant', () => {
     const before = counts();
     const result = await ask('t', { 'X-Model-Variant': 'lab' });
     assert.equal(expectSuccess(result, 't'), '{"label":"lab"}');
+    assert.equal(records().filter((l) => l.message === 'request').at(-1)?.variant, 'lab', 'the request line names the variant');
     assert.deepEqual(delta(before), [0, 1, 0, 0]);
     assert.equal(lab.received.at(-1)?.url, '/lab');
     assert.equal(lab.received.at(-1)?.body, '{"rows":1}');
@@ -58,9 +64,9 @@ describe('X-Model-Variant', () => {
   test('an unknown or malformed variant is 404 UNKNOWN_MODEL, the same body as an unknown model, and calls nothing', async () => {
     configure({});
     const before = counts();
-    const unknownModel = await app.invoke(restEvent({ path: predictPath('nosuch'), body: envelope('t', {}), requestId: 'same' }));
+    const unknownModel = await s.invoke(restEvent({ path: predictPath('nosuch'), body: envelope('t', {}), requestId: 'same' }));
     for (const variant of ['nosuch', 'other', 'LAB', '../other', 'lab/../v2', `${other.url}/other`, 'x'.repeat(65), '__proto__', 'constructor']) {
-      const result = await app.invoke(restEvent({ headers: { 'Content-Type': 'application/json', 'X-Model-Variant': variant }, body: envelope('t', {}), requestId: 'same' }));
+      const result = await s.invoke(restEvent({ headers: { 'Content-Type': 'application/json', 'X-Model-Variant': variant }, body: envelope('t', {}), requestId: 'same' }));
       expectError(result, 404, 'UNKNOWN_MODEL', 't');
       assert.equal(result.body, unknownModel.body, variant);
       assertNoLeak(result, { servers, secrets: ['/etc/passwd'] });
@@ -110,8 +116,12 @@ describe('canary', () => {
 });
 
 describe('shadow', () => {
-  const shadowCounts = () => app.counted.filter((c) => c.name === 'ShadowComparison');
-  const shadowLogs = () => app.logged.filter((l) => l.message === 'shadow compared');
+  /** The ShadowComparisons EMF lines, as {model, comparison}. */
+  const shadowCounts = () =>
+    emfLines(records())
+      .filter((line) => 'ShadowComparisons' in line)
+      .map((line) => ({ model: line.model, comparison: line.comparison, count: line.ShadowComparisons }));
+  const shadowLogs = () => records().filter((l) => l.message === 'shadow compared');
 
   test('gets a copy of the mapped request; B gets the main answer; agreement is counted and logged without bodies', async () => {
     const hash = configure({ request: '{rows: data.x}', response: '{label: response.label}', variants: { shadow: { variant: 'lab' } } });
@@ -123,20 +133,27 @@ describe('shadow', () => {
     assert.deepEqual(delta(before), [1, 1, 0, 0]);
     assert.equal(lab.received.at(-1)?.body, main.received.at(-1)?.body, 'the same body');
     assert.equal(lab.received.at(-1)?.body, '{"rows":[1,2]}');
-    assert.deepEqual(shadowCounts().slice(countsBefore), [{ name: 'ShadowComparison', dimensions: { model: 'iris', outcome: 'agree' }, value: 1 }]);
-    const line = shadowLogs().at(-1);
-    assert.deepEqual({ ...line, ms: 0 }, { level: 'INFO', message: 'shadow compared', model: 'iris', configHash: hash, variant: undefined, shadowVariant: 'lab', outcome: 'agree', shadowCode: undefined, ms: 0 });
-    assert.ok(!JSON.stringify(app.logged).includes(SECRET), 'no body in any log line');
+    assert.deepEqual(shadowCounts().slice(countsBefore), [{ model: 'iris', comparison: 'agree', count: 1 }]);
+    const line = shadowLogs().at(-1) as LogRecord;
+    assert.deepEqual(
+      { level: line.level, model: line.model, configHash: line.configHash, variant: line.variant, shadowVariant: line.shadowVariant, outcome: line.outcome, shadowCode: line.shadowCode },
+      { level: 'INFO', model: 'iris', configHash: hash, variant: undefined, shadowVariant: 'lab', outcome: 'agree', shadowCode: undefined },
+    );
+    assert.equal(typeof line.ms, 'number');
+    const request = records().filter((l) => l.message === 'request').at(-1);
+    assert.equal(request?.configHash, hash, 'the request line carries the config hash');
+    assert.ok(!logs.text().includes(SECRET), 'no body in any log line');
+    assertLogsClean(logs.text(), { servers, secrets: [SECRET] });
   });
 
   test('a different answer is counted as disagreement; `compare` narrows what is compared', async () => {
     configure({ variants: { shadow: { variant: 'lab' } } });
     lab.behave(answerJson('{"label":"main","p":0.2}'));
     expectSuccess(await ask('d-1'), 'd-1');
-    assert.equal(shadowCounts().at(-1)?.dimensions.outcome, 'disagree');
+    assert.equal(shadowCounts().at(-1)?.comparison, 'disagree');
     configure({ variants: { shadow: { variant: 'lab', compare: 'label' } } });
     expectSuccess(await ask('d-2'), 'd-2');
-    assert.equal(shadowCounts().at(-1)?.dimensions.outcome, 'agree');
+    assert.equal(shadowCounts().at(-1)?.comparison, 'agree');
   });
 
   test('a failing shadow never changes what B gets', async () => {
@@ -144,7 +161,7 @@ describe('shadow', () => {
     lab.behave(answerJson(`{"detail":"${SECRET}"}`, 500));
     const result = await ask('f-1');
     assert.equal(expectSuccess(result, 'f-1'), '{"label":"main","p":0.91}');
-    assert.deepEqual(shadowCounts().at(-1)?.dimensions, { model: 'iris', outcome: 'shadow-failed' });
+    assert.deepEqual(shadowCounts().at(-1), { model: 'iris', comparison: 'shadow-failed', count: 1 });
     assert.equal(shadowLogs().at(-1)?.shadowCode, 'UPSTREAM_ERROR');
   });
 
@@ -175,7 +192,7 @@ describe('shadow', () => {
       const started = performance.now();
       expectError(await ask('mf-1'), 422, 'MODEL_REJECTED_INPUT', 'mf-1');
       assert.ok(performance.now() - started < 500, 'did not wait for the shadow');
-      assert.equal(shadowCounts().at(-1)?.dimensions.outcome, 'main-failed');
+      assert.equal(shadowCounts().at(-1)?.comparison, 'main-failed');
       await new Promise((resolve) => setTimeout(resolve, 50));
       assert.ok(closed.at !== undefined, 'the shadow request was aborted');
     } finally {

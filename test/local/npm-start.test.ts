@@ -97,6 +97,34 @@ describe('npm start', () => {
     });
   }
 
+  it("prints each request's line, the same fields as in Lambda, indented to be read (POWERTOOLS_DEV)", async () => {
+    const started = startProcess({});
+    try {
+      await waitFor(started, 'Ctrl-C stops');
+      const api = /API +(http:\/\/127\.0\.0\.1:\d+) /.exec(started.output())?.[1];
+      assert.ok(api);
+      const response = await fetch(`${api}/v1/models/iris/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userTag: 'local-tag-secret', data: { instances: [[5.1, 3.5, 1.4, 0.2]] } }),
+      });
+      assert.equal(response.status, 200);
+      await response.text();
+      await waitFor(started, '"message": "request"');
+      await waitFor(started, '"outcome": "OK"');
+      const text = started.output();
+      assert.match(text, /^ {4}"route": "predict",$/m);
+      assert.match(text, /^ {4}"model": "iris",$/m);
+      assert.match(text, /^ {4}"userTagHash": "[0-9a-f]{16}"/m);
+      assert.ok(!text.includes('local-tag-secret'), 'the userTag only as a hash');
+    } finally {
+      started.child.kill('SIGTERM');
+    }
+    const timer = setTimeout(() => started.child.kill('SIGKILL'), 10_000);
+    await started.exited;
+    clearTimeout(timer);
+  });
+
   it('says which port is taken and exits 1 when it cannot listen', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -96,20 +96,34 @@ export function assertNoLeak(result: HttpResult, leak: LeakContext = {}): void {
   assertClean(JSON.stringify(result.headers), 'response headers', leak);
 }
 
-/** The leak rule on log lines. */
+/**
+ * The leak rule on what the adapter wrote while handling a request: Powertools' log lines and
+ * the EMF metric lines. The text must hold that request's line and metrics, so that a clean
+ * result is never a vacuous one; the userTag only ever appears as a hash.
+ */
 export function assertLogsClean(lines: string, leak: LeakContext = {}): void {
   assertClean(lines, 'logs', leak);
+  assert.doesNotMatch(lines, /"userTag"\s*:/, 'logs: the userTag only as a hash');
+  const records = lines.split('\n').flatMap((line): Record<string, unknown>[] => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+  assert.ok(records.some((record) => record.message === 'request'), 'logs: the request line is among them');
+  assert.ok(records.some((record) => '_aws' in record && 'Requests' in record), 'logs: the request\'s EMF metrics are among them');
 }
 
-// The adapter logs JSON lines with process.stdout.write(string). The test runner's own
-// messages to its parent go through the same stream as Buffers, so only strings are kept back.
+// The adapter's lines (Powertools' logger and EMF metrics) go through node:console, which
+// calls process.stdout.write / process.stderr.write with strings (warnings and errors go to
+// stderr). The test runner's own messages to its parent go through stdout as Buffers, so only
+// strings are kept back.
 let captured: string[] | undefined;
 
-function installCapture(): string[] {
-  if (captured) return captured;
-  const lines: string[] = [];
-  const original = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+function interceptStrings(stream: NodeJS.WriteStream, lines: string[]): void {
+  const original = stream.write.bind(stream);
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
     if (typeof chunk === 'string') {
       lines.push(chunk);
       const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
@@ -117,7 +131,14 @@ function installCapture(): string[] {
       return true;
     }
     return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write;
+  }) as typeof stream.write;
+}
+
+function installCapture(): string[] {
+  if (captured) return captured;
+  const lines: string[] = [];
+  interceptStrings(process.stdout, lines);
+  interceptStrings(process.stderr, lines);
   captured = lines;
   return lines;
 }

@@ -11,9 +11,10 @@ describe('allowlist', () => {
   test('empty means any host but link-local and unspecified addresses', () => {
     assert.equal(isHostAllowed(open, 'anything.example'), true);
     assert.equal(isHostAllowed(open, '127.0.0.1'), true);
-    for (const host of ['169.254.169.254', '0.0.0.0', '[fe80::1]', '[fd00:ec2::254]', '[::ffff:a9fe:a9fe]']) {
+    for (const host of ['169.254.169.254', '0.0.0.0', '[fe80::1]', '[fd00:ec2::254]', '[::ffff:a9fe:a9fe]', '[64:ff9b::a9fe:a9fe]', '[64:ff9b::1]']) {
       assert.equal(isHostAllowed(open, host), false, host);
     }
+    assert.equal(isHostAllowed(open, '[64:ff9b::a01:203]'), true, 'NAT64 of an ordinary address');
   });
   test('hostnames exactly, addresses and CIDRs by membership', () => {
     assert.equal(isHostAllowed(restricted, 'models.internal'), true);
@@ -40,6 +41,9 @@ describe('allowlist', () => {
     assert.equal(isResolvedAddressAllowed(namesOnly, '127.0.0.1'), true, 'a names-only list trusts their DNS');
     assert.equal(isResolvedAddressAllowed(namesOnly, '169.254.169.254'), false);
     assert.equal(isResolvedAddressAllowed(open, 'fe80::1'), false);
+    for (const address of ['::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe', '64:ff9b::a9fe:1']) {
+      assert.equal(isResolvedAddressAllowed(open, address), false, address);
+    }
   });
   test('refuses entries it cannot read', () => {
     for (const text of ['10.0.0.0/33', 'http://x', 'a b', '10.0.0.0/8/1']) assert.throws(() => parseAllowlist(text), /cannot read/);
@@ -61,10 +65,25 @@ describe('parseEndpoint', () => {
       ['ftp://models.internal/', 'scheme'],
       ['https://a@evil.example/', 'userinfo'],
       ['https://a:b@evil.example/', 'userinfo'],
+      // Userinfo that URL drops without a trace, or hides in its percent-encoding.
+      ['http://@models.internal/', 'userinfo'],
+      ['http://:@models.internal/', 'userinfo'],
+      ['http://a@b@models.internal/', 'userinfo'],
+      ['http:\\\\@models.internal/', 'userinfo'],
+      ['http://\t@models.internal/', 'userinfo'],
       ['http://models.internal/#frag', 'fragment'],
       ['http://169.254.169.254/latest/meta-data', 'host-not-allowed'],
     ];
     for (const [value, problem] of cases) assert.deepEqual(parseEndpoint(value, open), { ok: false, problem }, value);
+  });
+  test('an @ in the path or query is not userinfo', () => {
+    assert.deepEqual(parseEndpoint('http://models.internal/v1/p@q?x=@y', open), {
+      ok: true,
+      endpoint: { origin: 'http://models.internal', path: '/v1/p@q?x=@y', protocol: 'http:' },
+    });
+    // The backslash ends the authority for http(s), so the host is 127.0.0.1 and `@evil` is path.
+    assert.equal(parseEndpoint('http://127.0.0.1:80\\@evil.example/', open).ok, true);
+    assert.equal(parseEndpoint('http://127.0.0.1:80\\@evil.example/', restricted).ok, false);
   });
   test('numeric host tricks are canonical before the allowlist sees them', () => {
     for (const value of ['http://2130706433/', 'http://0x7f.1/', 'http://127.1/', 'http://[::ffff:127.0.0.1]/']) {

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { AdapterError } from '../../../lambda/contract/errors.ts';
+import { observeRequest } from '../../../lambda/middleware/observe-request.ts';
+import type { AdapterRequest } from '../../../lambda/middleware/state.ts';
+import { summarizeRequest, summaryLevel, type SummaryInput } from '../../../lambda/observability/request-summary.ts';
+import type { Telemetry } from '../../../lambda/observability/telemetry.ts';
+import { untraced } from '../../../lambda/observability/tracing.ts';
+import { userTagHasher } from '../../../lambda/observability/user-tag-hash.ts';
+
+const KEY = Buffer.alloc(32, 7);
+const base = (overrides: Partial<SummaryInput> = {}): SummaryInput => ({
+  record: { startedAt: 100, model: 'iris', cache: 'hit', modelMs: 12.34, modelAttempts: 1 },
+  requestId: 'req-1',
+  route: 'predict',
+  userTag: 'b-42',
+  bytesIn: 30,
+  response: { statusCode: 200, body: '{"userTag":"b-42","result":{"é":1}}' },
+  error: undefined,
+  hashUserTag: userTagHasher(KEY),
+  now: 150.06,
+  ...overrides,
+});
+
+describe('summarizeRequest', () => {
+  test('a success: the record, the answer\'s size in bytes, the outcome OK', () => {
+    assert.deepEqual(summarizeRequest(base()), {
+      correlation_id: 'req-1',
+      route: 'predict',
+      model: 'iris',
+      variant: undefined,
+      configHash: undefined,
+      ensemble: undefined,
+      outcome: 'OK',
+      status: 200,
+      totalMs: 50.1,
+      modelMs: 12.3,
+      modelAttempts: 1,
+      bytesIn: 30,
+      bytesOut: Buffer.byteLength('{"userTag":"b-42","result":{"é":1}}'),
+      cache: 'hit',
+      userTagHash: createHmac('sha256', KEY).update('b-42').digest('hex').slice(0, 16),
+      upstreamStatus: undefined,
+      errorClass: undefined,
+      errorCode: undefined,
+    });
+  });
+
+  test('variant and config hash, when the record has them (issue 4 fills them)', () => {
+    const summary = summarizeRequest(base({ record: { startedAt: 0, model: 'iris', variant: 'lab', configHash: 'abc123' } }));
+    assert.equal(summary.variant, 'lab');
+    assert.equal(summary.configHash, 'abc123');
+  });
+
+  test('an ensemble request: the ensemble and its config hash, and no model', () => {
+    const summary = summarizeRequest(base({ route: 'predictEnsemble', record: { startedAt: 0, ensemble: 'iris-all', configHash: 'def456' } }));
+    assert.equal(summary.route, 'predictEnsemble');
+    assert.equal(summary.ensemble, 'iris-all');
+    assert.equal(summary.configHash, 'def456');
+    assert.equal(summary.model, undefined);
+  });
+
+  test('an error: its code, and the class and code of its cause, never its message', () => {
+    const cause = Object.assign(new TypeError('connect ECONNREFUSED 10.1.2.3:8501'), { code: 'ECONNREFUSED' });
+    const summary = summarizeRequest(base({ error: new AdapterError('UPSTREAM_UNAVAILABLE', { cause }), response: { statusCode: 503, body: '{}' } }));
+    assert.equal(summary.outcome, 'UPSTREAM_UNAVAILABLE');
+    assert.equal(summary.errorClass, 'TypeError');
+    assert.equal(summary.errorCode, 'ECONNREFUSED');
+    assert.ok(!JSON.stringify(summary).includes('10.1.2.3'));
+    const plain = summarizeRequest(base({ error: new AdapterError('UNKNOWN_MODEL'), response: { statusCode: 404, body: '{}' } }));
+    assert.deepEqual([plain.errorClass, plain.errorCode], ['AdapterError', 'UNKNOWN_MODEL']);
+  });
+
+  test('no answer at all is INTERNAL, 500; no valid userTag, no hash', () => {
+    const summary = summarizeRequest(base({ response: undefined, userTag: null }));
+    assert.deepEqual([summary.outcome, summary.status, summary.bytesOut, summary.userTagHash], ['INTERNAL', 500, 0, undefined]);
+  });
+
+  test('levels: info below 400, warn for 4xx, error for 5xx', () => {
+    assert.deepEqual([200, 404, 422, 499, 500, 504].map(summaryLevel), ['info', 'warn', 'warn', 'warn', 'error', 'error']);
+  });
+});
+
+describe('userTagHasher', () => {
+  test('HMAC-SHA256 under its key, 16 hex characters; another key, another hash', () => {
+    const hash = userTagHasher(KEY)('b-42');
+    assert.match(hash, /^[0-9a-f]{16}$/);
+    assert.equal(userTagHasher(KEY)('b-42'), hash);
+    assert.notEqual(userTagHasher(KEY)('b-43'), hash);
+    assert.notEqual(userTagHasher(Buffer.alloc(32, 8))('b-42'), hash);
+    assert.notEqual(userTagHasher()('b-42'), userTagHasher()('b-42'), 'a random key per hasher (per container)');
+  });
+});
+
+describe('observeRequest', () => {
+  test('a failure while writing the line or the metrics never takes B\'s answer away, and is logged', () => {
+    const logged: Array<[string, string, unknown]> = [];
+    const record = (level: string) => (message: string, fields?: unknown) => logged.push([level, message, fields]);
+    const telemetry = {
+      logger: { info: record('info'), warn: record('warn'), error: record('error') },
+      metrics: {
+        addDimension() {
+          throw new RangeError('too many dimensions');
+        },
+      },
+      tracer: { putAnnotation() {} },
+      traced: untraced,
+      hashUserTag: userTagHasher(KEY),
+    } as unknown as Telemetry;
+    const middleware = observeRequest(telemetry);
+    const response = { statusCode: 200, headers: {}, body: '{"userTag":"t","result":1}' };
+    const request = { event: {}, context: {}, response, error: undefined, internal: {} } as unknown as AdapterRequest;
+    middleware.before?.(request);
+    middleware.after?.(request);
+    assert.equal(request.response, response);
+    assert.deepEqual(
+      logged.map(([level, message]) => `${level} ${message}`),
+      ['info request', 'error request summary failed'],
+    );
+    assert.deepEqual(logged[1]?.[2], { errorClass: 'RangeError', errorCode: undefined });
+  });
+});
