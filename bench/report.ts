@@ -60,6 +60,9 @@ const format = (key: Key, value: number): string => {
   return value.toFixed(Math.abs(value) < 100 ? 1 : 0);
 };
 
+/** A figure's value in a table cell; `—` when a results file predates the figure. */
+const cell = (key: Key, value: number | undefined): string => (value === undefined ? '—' : format(key, value));
+
 export function markdown(results: Results, baseline?: Results): string {
   const head = baseline
     ? '| figure | baseline | now (median) | spread (min – max) | target | met |\n| --- | ---: | ---: | --- | --- | --- |'
@@ -70,7 +73,7 @@ export function markdown(results: Results, baseline?: Results): string {
     const met = results.met[key];
     const cells = [
       `\`${key}\``,
-      ...(baseline ? [format(key, baseline[key])] : []),
+      ...(baseline ? [cell(key, baseline[key])] : []),
       format(key, results[key]),
       `${format(key, spread.min)} – ${format(key, spread.max)}`,
       target ? target.text : '—',
@@ -91,6 +94,20 @@ export function markdown(results: Results, baseline?: Results): string {
   ].join('\n');
 }
 
+/** Several runs side by side (medians), the last one's targets and whether it meets them. */
+export function comparison(runs: Array<{ label: string; results: Results }>): string {
+  const last = runs.at(-1)?.results;
+  if (!last) return '';
+  const head = `| figure | ${runs.map((r) => r.label).join(' | ')} | target | met |`;
+  const rule = `| --- | ${runs.map(() => '---:').join(' | ')} | --- | --- |`;
+  const rows = KEYS.map((key) => {
+    const met = last.met[key];
+    const values = runs.map((r) => cell(key, r.results[key]));
+    return `| \`${key}\` | ${values.join(' | ')} | ${last.targets[key]?.text ?? '—'} | ${met === undefined ? '—' : met ? 'yes' : '**no**'} |`;
+  });
+  return [head, rule, ...rows, ''].join('\n');
+}
+
 const escape = (text: string): string => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /**
@@ -102,19 +119,19 @@ export function svg(results: Results, baseline?: Results): string {
   const keys = KEYS.filter((key) => results.targets[key] !== undefined);
   const labelW = 300;
   const barW = 360;
-  const valueW = 190;
+  const valueW = 270;
   const rowH = baseline ? 44 : 34;
   const top = 52;
   const width = labelW + barW + valueW;
   const height = top + keys.length * rowH + 30;
   const scale = barW / 2; // the target line at half the width: bars show 0 to 2 × target
   const x0 = labelW;
-  const bar = (fraction: number): number => Math.max(1, Math.min(barW, fraction * scale));
+  const bar = (fraction: number): number => Math.round(Math.max(1, Math.min(barW, fraction * scale)) * 10) / 10;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="12" y="22" font-size="15" font-weight="600">contract-adapter bench: each figure against its target</text>`,
-    `<text x="12" y="40" fill="#555">${escape(`${results.machine.date}, ${results.machine.cpus} CPUs, Node ${results.machine.node}; bar = figure ÷ target, the line is the target${baseline ? '; grey = baseline' : ''}`)}</text>`,
+    `<text x="12" y="40" fill="#555">${escape(`${results.machine.date.slice(0, 16)} UTC, ${results.machine.cpus} CPUs, Node ${results.machine.node}. Bar = figure ÷ target; green = target met${baseline ? '; grey = baseline' : ''}`)}</text>`,
   ];
   keys.forEach((key, i) => {
     const target = results.targets[key] as Target;
@@ -128,6 +145,8 @@ export function svg(results: Results, baseline?: Results): string {
       barY += 11;
     }
     parts.push(`<rect x="${x0}" y="${barY}" width="${bar(value / target.value)}" height="14" fill="${ok ? '#2e7d32' : '#c62828'}"/>`);
+    // Past twice the target the bar stops at the edge; an arrow says it goes on.
+    if (value / target.value > 2) parts.push(`<text x="${x0 + barW - 10}" y="${barY + 11}" fill="#fff">▶</text>`);
     const text = `${format(key, value)}${baseline ? ` (was ${format(key, baseline[key])})` : ''}  ${target.text}`;
     parts.push(`<text x="${x0 + barW + 8}" y="${y + rowH / 2 + 4}">${escape(text)}</text>`);
   });
