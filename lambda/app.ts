@@ -34,8 +34,10 @@ export function createHandler(appDeps: AppDeps) {
   // then logMetrics publishes them and the tracer closes the handler's subsegment. The tracer
   // never records a response (B's result), and the logger never the event (B's body and keys),
   // whatever POWERTOOLS_TRACER_CAPTURE_RESPONSE or POWERTOOLS_LOGGER_LOG_EVENT say.
-  return middy<GatewayEvent, HttpResult, Error, AdapterContext>()
-    .use(captureLambdaHandler(telemetry.tracer, { captureResponse: false }) as Middleware)
+  const handler = middy<GatewayEvent, HttpResult, Error, AdapterContext>();
+  // With tracing off there is no tracer (telemetry.ts) and no middleware to ask it per request.
+  if (telemetry.tracer) handler.use(captureLambdaHandler(telemetry.tracer, { captureResponse: false }) as Middleware);
+  return handler
     .use(injectLambdaContext(telemetry.logger, { logEvent: false, resetKeys: true }) as Middleware)
     .use(logMetrics(telemetry.metrics) as Middleware)
     .use(observeRequest(telemetry))

@@ -17,7 +17,7 @@ import { modelConnections } from './upstream/connections.ts';
 import { tlsAgents } from './upstream/tls-agents.ts';
 import { readSettings, readTelemetrySettings, type Settings } from './settings.ts';
 
-const telemetry = createTelemetry(readTelemetrySettings());
+const telemetry = await createTelemetry(readTelemetrySettings());
 const log = telemetry.logger;
 
 function build(settings: Settings) {

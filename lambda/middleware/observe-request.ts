@@ -32,9 +32,12 @@ export function observeRequest(telemetry: Telemetry): MiddlewareObj<GatewayEvent
       });
       telemetry.logger[summaryLevel(summary.status)]('request', { ...summary });
       recordRequestMetrics(telemetry.metrics, summary);
-      telemetry.tracer.putAnnotation('route', summary.route);
-      telemetry.tracer.putAnnotation('outcome', summary.outcome);
-      if (summary.model !== undefined) telemetry.tracer.putAnnotation('model', summary.model);
+      const { tracer } = telemetry;
+      if (tracer) {
+        tracer.putAnnotation('route', summary.route);
+        tracer.putAnnotation('outcome', summary.outcome);
+        if (summary.model !== undefined) tracer.putAnnotation('model', summary.model);
+      }
     } catch (error) {
       // B has an answer already; what failed here must not take it away.
       telemetry.logger.error('request summary failed', errorFields(error));

@@ -9,6 +9,7 @@ import { endpointParameter, startHarness } from '../support/harness.ts';
 import { answerJson } from '../support/model-server.ts';
 import { assertLogsClean, captureLogs, expectError, expectSuccess, marker, setup, type Setup } from '../support/catalogue.ts';
 import { emfLines, parseLines, requestLines, type LogRecord } from '../support/log-lines.ts';
+import { tracingMayBeEnabled } from '../../lambda/observability/telemetry.ts';
 
 const B_SECRET = marker('B-SECRET');
 const MODEL_SECRET = marker('MODEL-SECRET');
@@ -188,6 +189,24 @@ describe('a broken deployment', () => {
     assert.equal(line?.outcome, 'INTERNAL');
     assert.equal(line?.correlation_id, event.requestContext.requestId);
     for (const secret of SECRETS) assert.ok(!logs.text().includes(secret));
+  });
+});
+
+describe('tracing off', () => {
+  test('outside Lambda the X-Ray SDK is never loaded, so no async hooks run on every promise', () => {
+    // cls-hooked (the X-Ray SDK's context) registers its namespace on `process` when it loads.
+    assert.equal((process as { namespaces?: unknown }).namespaces, undefined);
+  });
+
+  test('the Tracer is loaded only where Powertools could turn it on', () => {
+    const lambda = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' };
+    assert.equal(tracingMayBeEnabled({}), false);
+    assert.equal(tracingMayBeEnabled({ AWS_EXECUTION_ENV: '  ' }), false);
+    assert.equal(tracingMayBeEnabled(lambda), true);
+    assert.equal(tracingMayBeEnabled({ ...lambda, POWERTOOLS_TRACE_ENABLED: 'true' }), true);
+    assert.equal(tracingMayBeEnabled({ ...lambda, POWERTOOLS_TRACE_ENABLED: ' False ' }), false);
+    assert.equal(tracingMayBeEnabled({ ...lambda, AWS_SAM_LOCAL: 'true' }), false);
+    assert.equal(tracingMayBeEnabled({ AWS_EXECUTION_ENV: 'AWS_Lambda_amplify-mock' }), false);
   });
 });
 
