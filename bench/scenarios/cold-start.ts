@@ -15,7 +15,7 @@ import { predictEvent } from '../lib/workload.ts';
  * Mirrors infra/adapter-function.ts (ADAPTER_BUNDLING, the NodejsFunction `bundling` props) as
  * aws-cdk-lib's NodejsFunction turns them into esbuild arguments: `--bundle lambda/handler.ts
  * --target=node24 --platform=node --format=esm --outfile=index.mjs --minify --sourcemap
- * --sources-content=false --banner:js=... --main-fields=module,main`, and no `--external`
+ * --sources-content=false --define:esbuildDetection=1 --banner:js=... --main-fields=module,main`, and no `--external`
  * because bundleAwsSDK is true. `checkMirrorsInfra` fails the bench if the two drift apart.
  */
 export const CDK_ESBUILD_OPTIONS = {
@@ -28,6 +28,7 @@ export const CDK_ESBUILD_OPTIONS = {
   sourcesContent: false,
   banner: { js: "import{createRequire}from'node:module';const require=createRequire(import.meta.url);" },
   mainFields: ['module', 'main'],
+  define: { esbuildDetection: '1' },
   external: [],
   logLevel: 'warning',
 } satisfies BuildOptions;
@@ -49,6 +50,7 @@ export function checkMirrorsInfra(): void {
     sourcesContent: CDK_ESBUILD_OPTIONS.sourcesContent,
     bundleAwsSDK: true,
     banner: CDK_ESBUILD_OPTIONS.banner.js,
+    define: CDK_ESBUILD_OPTIONS.define,
   };
   const known = new Set(Object.keys(mirrored));
   const unknown = Object.keys(infra).filter((key) => !known.has(key));

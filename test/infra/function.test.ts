@@ -96,4 +96,8 @@ describe('the adapter function', () => {
     assert.equal(ADAPTER_BUNDLING.externalModules, undefined);
     assert.match(ADAPTER_BUNDLING.banner ?? '', /createRequire\(import\.meta\.url\)/);
   });
+
+  it("leaves undici's unused WASM parser out of the bundle, by undici's own bundler flag", () => {
+    assert.deepEqual(ADAPTER_BUNDLING.define, { esbuildDetection: '1' });
+  });
 });
