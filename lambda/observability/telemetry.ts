@@ -6,6 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { TelemetrySettings } from '../settings.ts';
+import { FlatLogFormatter } from './log-formatter.ts';
 import { untraced, xraySubsegments, type Traced } from './tracing.ts';
 import { userTagHasher, type UserTagHasher } from './user-tag-hash.ts';
 
@@ -40,7 +41,8 @@ export function tracingMayBeEnabled(env: Env = process.env): boolean {
 }
 
 export async function createTelemetry(settings: TelemetrySettings): Promise<Telemetry> {
-  const logger = new Logger({ serviceName: settings.serviceName });
+  // Powertools' JSON lines, built in one pass where a line is flat (log-formatter.ts).
+  const logger = new Logger({ serviceName: settings.serviceName, logFormatter: new FlatLogFormatter() });
   const metrics = new Metrics({ serviceName: settings.serviceName, namespace: settings.metricsNamespace, logger });
   let tracer: Tracer | undefined;
   if (tracingMayBeEnabled()) {
