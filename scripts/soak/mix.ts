@@ -19,7 +19,7 @@ export interface Kind {
   /** The userTag B must get back (the echo rule): the one sent once valid, else null. */
   echo: string | null;
   /** The shape of a 200. */
-  success?: 'predict' | 'list';
+  success?: 'predict' | 'list' | 'ensemble';
 }
 
 const HEADERS = { 'content-type': 'application/json', 'x-api-key': B_SECRETS.apiKey, authorization: `Bearer ${B_SECRETS.apiKey}` };
@@ -44,6 +44,21 @@ export const KINDS: readonly Kind[] = [
   { ...predict('iris', 'OK', DEMO_EXAMPLES.iris), name: 'iris' },
   { ...predict('churn', 'OK', DEMO_EXAMPLES.churn), name: 'churn' },
   { name: 'list', method: 'GET', path: '/v1/models', headers: { 'x-api-key': B_SECRETS.apiKey }, expected: 'OK', echo: null, success: 'list' },
+  // Models onboarded with a config (mappings, errorWhen), a variant chosen by header, an ensemble.
+  { ...predict('iris-kserve', 'OK', DEMO_EXAMPLES['iris-kserve']), name: 'iris-kserve' },
+  { ...predict('fraud', 'OK', DEMO_EXAMPLES.fraud), name: 'fraud' },
+  { ...predict('churn', 'OK', DEMO_EXAMPLES.churn), name: 'churn-variant', headers: { ...HEADERS, 'x-model-variant': 'v2' } },
+  { ...predict('churn', 'UNKNOWN_MODEL', DEMO_EXAMPLES.churn), name: 'unknown-variant', headers: { ...HEADERS, 'x-model-variant': 'nope' } },
+  {
+    name: 'ensemble',
+    method: 'POST',
+    path: '/v1/ensembles/iris-all/predict',
+    headers: HEADERS,
+    body: envelope(DEMO_EXAMPLES.iris),
+    expected: 'OK',
+    echo: TAG,
+    success: 'ensemble',
+  },
   // B's mistakes.
   { ...predict('iris', 'INVALID_JSON'), name: 'invalid-json', body: `{"userTag":"${TAG}","data":{"k":"${B_SECRETS.data}"`, echo: null },
   { ...predict('iris', 'INVALID_REQUEST'), name: 'bad-tag', body: envelope({ k: B_SECRETS.data }, `bad\u0001${TAG}`), echo: null },
@@ -97,10 +112,21 @@ export function judge(kind: Kind, status: number, body: string, headers: Record<
 
   if (status === 200) {
     if (kind.success === 'list') {
-      const ok = keys(parsed) === 'models' && Array.isArray(parsed.models) && parsed.models.every((m) => typeof m === 'string');
+      // GET /v1/models: {"models": [names], "variants": {model: [names]}, "ensembles": [names]}.
+      const names = (value: unknown): boolean => Array.isArray(value) && value.every((m) => typeof m === 'string');
+      const variants = parsed.variants as Record<string, unknown> | null;
+      const ok =
+        keys(parsed) === 'ensembles,models,variants' &&
+        names(parsed.models) &&
+        names(parsed.ensembles) &&
+        typeof variants === 'object' &&
+        variants !== null &&
+        Object.values(variants).every(names);
       return ok ? { outcome: 'OK' } : { outcome: 'OK', violation: `list shape ${body.slice(0, 120)}` };
     }
-    if (keys(parsed) !== 'result,userTag') return { outcome: 'OK', violation: `success shape ${body.slice(0, 120)}` };
+    const shape = kind.success === 'ensemble' ? 'errors,partial,result,userTag' : 'result,userTag';
+    if (keys(parsed) !== shape) return { outcome: 'OK', violation: `success shape ${body.slice(0, 120)}` };
+    if (kind.success === 'ensemble' && parsed.partial !== false) return { outcome: 'OK', violation: `ensemble partial ${body.slice(0, 120)}` };
     if (parsed.userTag !== kind.echo || !body.startsWith(`{"userTag":${JSON.stringify(kind.echo)},"result":`)) {
       return { outcome: 'OK', violation: 'userTag not echoed byte-exact' };
     }
