@@ -14,6 +14,8 @@ import { CHURN_V2, DEMO_EXAMPLES, EPHEMERAL_DEMO_PORTS, scoreChurn, type DemoSer
 import { demoParameters } from '../../local/demo-parameters.ts';
 import { endpointParameter, parseParameters, readParametersFile, writeParametersFile } from '../../local/parameters-file.ts';
 import { banner, curlFor, DEFAULT_PARAMETERS_FILE, localSettings, startLocal, type LocalMode } from '../../local/start.ts';
+import { FAULTS } from '../../scripts/soak/fault-models.ts';
+import { judge, KINDS } from '../../scripts/soak/mix.ts';
 import { postJson, send } from './http.ts';
 
 const run = promisify(execFile);
@@ -209,6 +211,20 @@ describe('local mode end to end', { skip: needsHandler }, () => {
     const res = await send(`${local.url}/v1/models`);
     assert.equal(res.status, 200);
     assert.deepEqual(res.json(), { models: ['churn', 'fraud', 'iris', 'iris-kserve'], variants: { churn: ['v2'] }, ensembles: ['iris-all'] });
+  });
+
+  it("answers the soak's requests as the soak expects, for every kind that needs no fault model", async () => {
+    // The soak (npm run soak) judges each answer by its own idea of the contract; this keeps
+    // that idea in step with the adapter, without the minute of load.
+    const faultModel = /^\/v1\/models\/(slow|broken|garbage|oversized|rejecting|throttled|resetting|redirecting|stale|refused|metadata)\//;
+    const kinds = KINDS.filter((kind) => !faultModel.test(kind.path) && kind.name !== 'too-large');
+    assert.ok(kinds.length >= 15);
+    assert.deepEqual(Object.keys(FAULTS).filter((name) => !faultModel.test(`/v1/models/${name}/`)), [], 'every fault model is left out');
+    for (const kind of kinds) {
+      const res = await send(`${local.url}${kind.path}`, { method: kind.method, headers: kind.headers, body: kind.body });
+      const verdict = judge(kind, res.status, res.text, res.headers);
+      assert.deepEqual(verdict, { outcome: kind.expected }, kind.name);
+    }
   });
 
   it('lets the handler answer unknown routes, methods and models in the contract shape', async () => {
