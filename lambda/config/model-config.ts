@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { ExpressionError, compileExpression, type Expression } from '../mapping/expression.ts';
 import { compileMapping, type Mapping, type MappingSpec } from '../mapping/mapping.ts';
-import { schemaReason } from './schema-reason.ts';
+import { readSchemaDocument } from './schema-reason.ts';
 import { validateModelConfig } from './schema-validators.generated.js';
 
 /** Names of TLS parameters, relative to the prefix (`tls/models-ca`). */
@@ -60,14 +60,9 @@ function compiled<T>(where: string, compile: () => T): T {
 
 export function parseModelConfig(text: string): ParsedConfig {
   const hash = configHash(text);
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    return { ok: false, hash, reason: 'not a JSON document' };
-  }
-  if (!validateModelConfig(document)) return { ok: false, hash, reason: schemaReason(validateModelConfig.errors) };
-  const doc = document as ConfigDocument;
+  const read = readSchemaDocument(text, validateModelConfig);
+  if (!read.ok) return { ok: false, hash, reason: read.reason };
+  const doc = read.document as ConfigDocument;
   try {
     const expose = doc.exposeUpstreamErrors;
     const shadow = doc.variants?.shadow;

@@ -1,7 +1,7 @@
 // An ensemble's parameter, `{prefix}/ensembles/{ensemble}` (contract.md, "Ensembles";
 // docs/ensemble-config.schema.json), checked once per version like a model's config.
 import { configHash } from '../config/model-config.ts';
-import { schemaReason } from '../config/schema-reason.ts';
+import { readSchemaDocument } from '../config/schema-reason.ts';
 import { validateEnsembleConfig } from '../config/schema-validators.generated.js';
 import { parsePolicy, type Policy } from './policy.ts';
 
@@ -19,14 +19,9 @@ export type ParsedEnsemble = { ok: true; config: EnsembleConfig } | { ok: false;
 
 export function parseEnsembleConfig(text: string): ParsedEnsemble {
   const hash = configHash(text);
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    return { ok: false, hash, reason: 'not a JSON document' };
-  }
-  if (!validateEnsembleConfig(document)) return { ok: false, hash, reason: schemaReason(validateEnsembleConfig.errors) };
-  const { members, policy: policyText, deadlineMs } = document as { members: string[]; policy: string; deadlineMs: number };
+  const read = readSchemaDocument(text, validateEnsembleConfig);
+  if (!read.ok) return { ok: false, hash, reason: read.reason };
+  const { members, policy: policyText, deadlineMs } = read.document as { members: string[]; policy: string; deadlineMs: number };
   if (members.length > MAX_ENSEMBLE_MEMBERS) return { ok: false, hash, reason: `schema: /members has more than ${MAX_ENSEMBLE_MEMBERS} items` };
   const policy = parsePolicy(policyText, members.length);
   if (!policy) return { ok: false, hash, reason: 'schema: /policy needs more members than the ensemble has' };
