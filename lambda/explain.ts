@@ -2,7 +2,7 @@
 // exactly as predict builds it, without calling the model (for A and B to debug mappings).
 // It names the variant chosen and the config's hash, never the endpoint.
 import { AdapterError } from './contract/errors.ts';
-import { jsonResult, type HttpResult } from './contract/response.ts';
+import { successResult, type HttpResult } from './contract/response.ts';
 import { MODEL_NAME } from './http/routes.ts';
 import { planModelCall } from './models/model-plan.ts';
 import type { PredictDeps, PredictInput } from './predict.ts';
@@ -17,5 +17,5 @@ export async function explain(deps: Pick<PredictDeps, 'settings' | 'registry'>, 
     `{"model":${JSON.stringify(plan.model)},"variant":${JSON.stringify(plan.target.variant ?? null)},` +
     `"configHash":${JSON.stringify(plan.config?.hash ?? null)},"method":"POST",` +
     `"headers":${JSON.stringify(plan.headers)},"body":${plan.body}}`;
-  return jsonResult(200, `{"userTag":${JSON.stringify(input.envelope.userTag)},"result":${description}}`);
+  return successResult(input.envelope.userTag, description);
 }

@@ -59,5 +59,5 @@ export function planModelCall(
   record.variant = target.variant;
   const input = mappingInput(request.envelope, request.http);
   const body = modelBody(config, input);
-  return { model, entry, config, tls, target, input, body, headers: modelRequestHeaders(request.http, Buffer.byteLength(body)) };
+  return { model, entry, config, tls, target, input, body, headers: modelRequestHeaders(input.headers, Buffer.byteLength(body)) };
 }

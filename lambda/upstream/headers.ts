@@ -31,12 +31,13 @@ export function propagatedHeaders(request: HttpRequest): Record<string, string> 
   return headers;
 }
 
-export function modelRequestHeaders(request: HttpRequest, contentLength: number): Record<string, string> {
+/** Every header a model receives: the body's own, and `propagated` (from propagatedHeaders). */
+export function modelRequestHeaders(propagated: Readonly<Record<string, string>>, contentLength: number): Record<string, string> {
   return {
     'content-type': 'application/json',
     'content-length': String(contentLength),
     accept: 'application/json',
     'user-agent': 'contract-adapter',
-    ...propagatedHeaders(request),
+    ...propagated,
   };
 }

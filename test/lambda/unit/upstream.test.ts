@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { readHttpRequest } from '../../../lambda/http/event.ts';
-import { modelRequestHeaders } from '../../../lambda/upstream/headers.ts';
+import { modelRequestHeaders, propagatedHeaders } from '../../../lambda/upstream/headers.ts';
 import { clampRetryAfter, errorForStatus } from '../../../lambda/upstream/status.ts';
 import { restEvent } from '../../support/events.ts';
 
@@ -52,7 +52,7 @@ describe('modelRequestHeaders', () => {
         },
       }),
     );
-    assert.deepEqual(modelRequestHeaders(request, 12), {
+    assert.deepEqual(modelRequestHeaders(propagatedHeaders(request), 12), {
       'content-type': 'application/json',
       'content-length': '12',
       accept: 'application/json',
@@ -65,11 +65,11 @@ describe('modelRequestHeaders', () => {
   });
   test('malformed trace context, or CR/LF in it, is dropped', () => {
     for (const traceparent of ['garbage', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\nx-evil: 1', '00-00000000000000000000000000000000-00f067aa0ba902b7-01']) {
-      const headers = modelRequestHeaders(readHttpRequest(restEvent({ headers: { traceparent } })), 0);
+      const headers = modelRequestHeaders(propagatedHeaders(readHttpRequest(restEvent({ headers: { traceparent } }))), 0);
       assert.equal(headers.traceparent, undefined, traceparent);
     }
     const headers = modelRequestHeaders(
-      readHttpRequest(restEvent({ headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'a=1\nb' } })),
+      propagatedHeaders(readHttpRequest(restEvent({ headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'a=1\nb' } }))),
       0,
     );
     assert.equal(headers.tracestate, undefined);
