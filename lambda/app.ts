@@ -18,7 +18,7 @@ import type { AdapterContext } from './middleware/state.ts';
 import type { ModelDeps } from './models/invoke-model.ts';
 import { newRequestRecord } from './observability/request-summary.ts';
 import type { Telemetry } from './observability/telemetry.ts';
-import { predict } from './predict.ts';
+import { currentSnapshot, predict } from './predict.ts';
 
 export interface AppDeps extends Pick<ModelDeps, 'settings' | 'registry' | 'dispatcher' | 'newConnection' | 'tlsConnections'> {
   telemetry: Telemetry;
@@ -56,9 +56,7 @@ export function createHandler(appDeps: AppDeps) {
       const record = (context.record ??= newRequestRecord());
 
       if (route.name === 'listModels') {
-        const { value, cache } = await deps.registry.get(Math.min(settings.ssmBudgetMs, timeLeft()));
-        record.cache = cache;
-        return listModels(value);
+        return listModels(await currentSnapshot(deps, { timeLeft, record }));
       }
       if (!state.envelope) throw new AdapterError('INTERNAL');
       const request = { http: state.http, envelope: state.envelope, timeLeft, signal, record };

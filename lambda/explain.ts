@@ -6,12 +6,11 @@ import { successResult, type HttpResult } from './contract/response.ts';
 import { MODEL_NAME } from './http/routes.ts';
 import { planModelCall } from './models/model-plan.ts';
 import type { PredictDeps, PredictInput } from './predict.ts';
-import { requestedVariant } from './predict.ts';
+import { currentSnapshot, requestedVariant } from './predict.ts';
 
 export async function explain(deps: Pick<PredictDeps, 'settings' | 'registry'>, input: PredictInput): Promise<HttpResult> {
   if (!MODEL_NAME.test(input.model)) throw new AdapterError('UNKNOWN_MODEL');
-  const { value: snapshot, cache } = await deps.registry.get(Math.min(deps.settings.ssmBudgetMs, input.timeLeft()));
-  input.record.cache = cache;
+  const snapshot = await currentSnapshot(deps, input);
   const plan = planModelCall(snapshot, input.model, { http: input.http, envelope: input.envelope, variant: requestedVariant(input.http) }, input.record);
   const description =
     `{"model":${JSON.stringify(plan.model)},"variant":${JSON.stringify(plan.target.variant ?? null)},` +

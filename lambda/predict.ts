@@ -3,6 +3,7 @@
 import type { Envelope } from './contract/envelope.ts';
 import { AdapterError } from './contract/errors.ts';
 import { successResult, type HttpResult } from './contract/response.ts';
+import type { ConfigSnapshot } from './config/snapshot.ts';
 import type { HttpRequest } from './http/event.ts';
 import { MODEL_NAME } from './http/routes.ts';
 import { invokeModel, type ModelDeps } from './models/invoke-model.ts';
@@ -24,6 +25,19 @@ export interface PredictInput {
   record: RequestRecord;
 }
 
+/**
+ * The configuration for this request: waits for a refresh no longer than the SSM budget or the
+ * time left, and notes on the request's record whether it was a hit, a miss or stale.
+ */
+export async function currentSnapshot(
+  deps: Pick<PredictDeps, 'settings' | 'registry'>,
+  input: Pick<PredictInput, 'timeLeft' | 'record'>,
+): Promise<ConfigSnapshot> {
+  const { value, cache } = await deps.registry.get(Math.min(deps.settings.ssmBudgetMs, input.timeLeft()));
+  input.record.cache = cache;
+  return value;
+}
+
 /** X-Model-Variant, when B sent a non-empty one. */
 export function requestedVariant(http: HttpRequest): string | undefined {
   const value = http.headers.get(VARIANT_HEADER)?.trim();
@@ -35,8 +49,7 @@ export async function predict(deps: PredictDeps, input: PredictInput): Promise<H
   if (!MODEL_NAME.test(input.model)) throw new AdapterError('UNKNOWN_MODEL');
   if (input.timeLeft() <= 0) throw new AdapterError('UPSTREAM_TIMEOUT');
 
-  const { value: snapshot, cache } = await deps.registry.get(Math.min(settings.ssmBudgetMs, input.timeLeft()));
-  input.record.cache = cache;
+  const snapshot = await currentSnapshot(deps, input);
   const plan = planModelCall(snapshot, input.model, { http: input.http, envelope: input.envelope, variant: requestedVariant(input.http) }, input.record);
 
   // Time spent waiting for SSM comes out of the model's share.

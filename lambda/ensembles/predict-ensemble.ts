@@ -10,7 +10,7 @@ import { toAdapterError } from '../middleware/contract-errors.ts';
 import { invokeModel } from '../models/invoke-model.ts';
 import { planModelCall } from '../models/model-plan.ts';
 import { errorFields, type LogFields } from '../observability/log.ts';
-import type { PredictDeps, PredictInput } from '../predict.ts';
+import { currentSnapshot, type PredictDeps, type PredictInput } from '../predict.ts';
 
 export interface EnsembleInput extends Omit<PredictInput, 'model'> {
   ensemble: string;
@@ -22,8 +22,7 @@ export async function predictEnsemble(deps: PredictDeps, input: EnsembleInput): 
   const { settings } = deps;
   if (!MODEL_NAME.test(input.ensemble)) throw new AdapterError('UNKNOWN_MODEL');
   if (input.timeLeft() <= 0) throw new AdapterError('UPSTREAM_TIMEOUT');
-  const { value: snapshot, cache } = await deps.registry.get(Math.min(settings.ssmBudgetMs, input.timeLeft()));
-  input.record.cache = cache;
+  const snapshot = await currentSnapshot(deps, input);
   const state = snapshot.ensembles.get(input.ensemble);
   if (!state) throw new AdapterError('UNKNOWN_MODEL');
   input.record.ensemble = input.ensemble;
