@@ -13,9 +13,20 @@ import type { Construct } from 'constructs';
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /**
+ * Stand-ins the Lambda bundle uses instead of a module (esbuild `--alias`, paths relative to the
+ * project root, where NodejsFunction runs esbuild). Each file says why; only the bundle has them,
+ * tests and local mode run the real modules.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  // The SDK's default credential chain, for the one link a Lambda function uses: the environment.
+  '@aws-sdk/credential-provider-node': './infra/bundle/credentials-from-env.ts',
+};
+
+/**
  * How every adapter bundle is built: one minified ESM file for Node 24 with its source map,
- * the AWS SDK inside it (the version we test is the version that runs), and a `require` for
- * the CommonJS dependencies that esbuild's ESM output would otherwise fail to load.
+ * the AWS SDK inside it (the version we test is the version that runs), a `require` for the
+ * CommonJS dependencies that esbuild's ESM output would otherwise fail to load, and the
+ * aliases above (NodejsFunction takes them as esbuild CLI arguments; it has no plugins).
  */
 export const ADAPTER_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
@@ -29,6 +40,9 @@ export const ADAPTER_BUNDLING: BundlingOptions = {
   // undici's own flag for bundlers: with it the experimental Milo HTTP/1 parser, a WASM build
   // the adapter never uses (llhttp parses its responses), stays out of the bundle (~166 KB).
   define: { esbuildDetection: '1' },
+  esbuildArgs: {
+    '--alias': Object.entries(BUNDLE_ALIASES).map(([module, standIn]) => `${module}=${standIn}`),
+  },
 };
 
 export interface AdapterFunctionProps {

@@ -15,8 +15,10 @@ import { predictEvent } from '../lib/workload.ts';
  * Mirrors infra/adapter-function.ts (ADAPTER_BUNDLING, the NodejsFunction `bundling` props) as
  * aws-cdk-lib's NodejsFunction turns them into esbuild arguments: `--bundle lambda/handler.ts
  * --target=node24 --platform=node --format=esm --outfile=index.mjs --minify --sourcemap
- * --sources-content=false --define:esbuildDetection=1 --banner:js=... --main-fields=module,main`, and no `--external`
- * because bundleAwsSDK is true. `checkMirrorsInfra` fails the bench if the two drift apart.
+ * --sources-content=false --define:esbuildDetection=1 --banner:js=... --main-fields=module,main`,
+ * then its `esbuildArgs` (`--alias:module=./stand-in` for each entry), run from the project
+ * root (so the aliases' relative paths resolve the same), and no `--external` because
+ * bundleAwsSDK is true. `checkMirrorsInfra` fails the bench if the two drift apart.
  */
 export const CDK_ESBUILD_OPTIONS = {
   bundle: true,
@@ -29,6 +31,9 @@ export const CDK_ESBUILD_OPTIONS = {
   banner: { js: "import{createRequire}from'node:module';const require=createRequire(import.meta.url);" },
   mainFields: ['module', 'main'],
   define: { esbuildDetection: '1' },
+  alias: {
+    '@aws-sdk/credential-provider-node': './infra/bundle/credentials-from-env.ts',
+  },
   external: [],
   logLevel: 'warning',
 } satisfies BuildOptions;
@@ -51,6 +56,9 @@ export function checkMirrorsInfra(): void {
     bundleAwsSDK: true,
     banner: CDK_ESBUILD_OPTIONS.banner.js,
     define: CDK_ESBUILD_OPTIONS.define,
+    esbuildArgs: {
+      '--alias': Object.entries(CDK_ESBUILD_OPTIONS.alias).map(([module, standIn]) => `${module}=${standIn}`),
+    },
   };
   const known = new Set(Object.keys(mirrored));
   const unknown = Object.keys(infra).filter((key) => !known.has(key));

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { ADAPTER_BUNDLING } from '../../infra/adapter-function.ts';
-import { documentedFullContext, resourcesOf, synthesize } from './synth.ts';
+import { checkMirrorsInfra } from '../../bench/scenarios/cold-start.ts';
+import { ADAPTER_BUNDLING, BUNDLE_ALIASES } from '../../infra/adapter-function.ts';
+import { documentedFullContext, projectFile, resourcesOf, synthesize } from './synth.ts';
 
 const demo = synthesize();
 const full = synthesize(documentedFullContext());
@@ -99,5 +101,24 @@ describe('the adapter function', () => {
 
   it("leaves undici's unused WASM parser out of the bundle, by undici's own bundler flag", () => {
     assert.deepEqual(ADAPTER_BUNDLING.define, { esbuildDetection: '1' });
+  });
+
+  it('swaps in the env-only credential provider', () => {
+    assert.deepEqual(BUNDLE_ALIASES, { '@aws-sdk/credential-provider-node': './infra/bundle/credentials-from-env.ts' });
+    for (const standIn of Object.values(BUNDLE_ALIASES)) assert.ok(existsSync(projectFile(standIn)), `${standIn} is missing`);
+    // NodejsFunction turns each array item into `--alias:item`.
+    assert.deepEqual(ADAPTER_BUNDLING.esbuildArgs, {
+      '--alias': ['@aws-sdk/credential-provider-node=./infra/bundle/credentials-from-env.ts'],
+    });
+  });
+
+  it('pins the credential provider it swaps in to the version installed', () => {
+    const pinned = (JSON.parse(readFileSync(projectFile('package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies;
+    const installed = JSON.parse(readFileSync(projectFile('node_modules/@aws-sdk/credential-provider-env/package.json'), 'utf8')) as { version: string };
+    assert.equal(pinned['@aws-sdk/credential-provider-env'], installed.version);
+  });
+
+  it("is what the bench's cold-start scenario builds (bench/scenarios/cold-start.ts mirrors it)", () => {
+    assert.doesNotThrow(checkMirrorsInfra);
   });
 });
