@@ -20,6 +20,8 @@ const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   // The SDK's default credential chain, for the one link a Lambda function uses: the environment.
   '@aws-sdk/credential-provider-node': './infra/bundle/credentials-from-env.ts',
+  // node:http as CommonJS, so Node builds no ESM facade for it (which loads Node's own undici).
+  'node:http': './infra/bundle/node-http.cjs',
 };
 
 /**

@@ -33,6 +33,7 @@ export const CDK_ESBUILD_OPTIONS = {
   define: { esbuildDetection: '1' },
   alias: {
     '@aws-sdk/credential-provider-node': './infra/bundle/credentials-from-env.ts',
+    'node:http': './infra/bundle/node-http.cjs',
   },
   external: [],
   logLevel: 'warning',

@@ -103,12 +103,15 @@ describe('the adapter function', () => {
     assert.deepEqual(ADAPTER_BUNDLING.define, { esbuildDetection: '1' });
   });
 
-  it('swaps in the env-only credential provider', () => {
-    assert.deepEqual(BUNDLE_ALIASES, { '@aws-sdk/credential-provider-node': './infra/bundle/credentials-from-env.ts' });
+  it('swaps in the env-only credential provider and a CommonJS node:http', () => {
+    assert.deepEqual(BUNDLE_ALIASES, {
+      '@aws-sdk/credential-provider-node': './infra/bundle/credentials-from-env.ts',
+      'node:http': './infra/bundle/node-http.cjs',
+    });
     for (const standIn of Object.values(BUNDLE_ALIASES)) assert.ok(existsSync(projectFile(standIn)), `${standIn} is missing`);
     // NodejsFunction turns each array item into `--alias:item`.
     assert.deepEqual(ADAPTER_BUNDLING.esbuildArgs, {
-      '--alias': ['@aws-sdk/credential-provider-node=./infra/bundle/credentials-from-env.ts'],
+      '--alias': ['@aws-sdk/credential-provider-node=./infra/bundle/credentials-from-env.ts', 'node:http=./infra/bundle/node-http.cjs'],
     });
   });
 
