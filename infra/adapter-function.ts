@@ -25,10 +25,31 @@ export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Modules left out of the bundle (esbuild `--external`), each loaded only on a path the adapter
+ * never takes. They stay in the bundle as a `require` or `import()` of the same path, which
+ * finds nothing in the deployed asset: reaching one fails loudly (MODULE_NOT_FOUND), it never
+ * quietly does something else.
+ */
+export const BUNDLE_LEFT_OUT: readonly string[] = [
+  // undici's llhttp without WebAssembly SIMD (72 KB): loaded only if the SIMD build fails to
+  // compile, and Node 24 on arm64 and x86-64 has SIMD; the SIMD build stays in.
+  '../llhttp/llhttp-wasm.js',
+  // undici's fetch body and FormData code (and WebIDL behind them, ~44 KB): required only for a
+  // FormData request body; the adapter sends strings.
+  '../web/fetch/body.js',
+  '../web/fetch/formdata',
+  '../web/webidl',
+  // The SDK's event stream serde (~15 KB), imported only for operations with event streams; the
+  // only SSM operation called, GetParametersByPath, has none.
+  '@smithy/core/event-streams',
+];
+
+/**
  * How every adapter bundle is built: one minified ESM file for Node 24 with its source map,
  * the AWS SDK inside it (the version we test is the version that runs), a `require` for the
  * CommonJS dependencies that esbuild's ESM output would otherwise fail to load, and the
- * aliases above (NodejsFunction takes them as esbuild CLI arguments; it has no plugins).
+ * aliases and left-out modules above (NodejsFunction takes them as esbuild CLI arguments; it
+ * has no plugins).
  */
 export const ADAPTER_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
@@ -44,6 +65,7 @@ export const ADAPTER_BUNDLING: BundlingOptions = {
   define: { esbuildDetection: '1' },
   esbuildArgs: {
     '--alias': Object.entries(BUNDLE_ALIASES).map(([module, standIn]) => `${module}=${standIn}`),
+    '--external': [...BUNDLE_LEFT_OUT],
   },
 };
 

@@ -16,9 +16,10 @@ import { predictEvent } from '../lib/workload.ts';
  * aws-cdk-lib's NodejsFunction turns them into esbuild arguments: `--bundle lambda/handler.ts
  * --target=node24 --platform=node --format=esm --outfile=index.mjs --minify --sourcemap
  * --sources-content=false --define:esbuildDetection=1 --banner:js=... --main-fields=module,main`,
- * then its `esbuildArgs` (`--alias:module=./stand-in` for each entry), run from the project
- * root (so the aliases' relative paths resolve the same), and no `--external` because
- * bundleAwsSDK is true. `checkMirrorsInfra` fails the bench if the two drift apart.
+ * then its `esbuildArgs` (`--alias:module=./stand-in` and `--external:path` for each entry),
+ * run from the project root (so the aliases' relative paths resolve the same), and no other
+ * `--external` because bundleAwsSDK is true. `checkMirrorsInfra` fails the bench if the two
+ * drift apart.
  */
 export const CDK_ESBUILD_OPTIONS = {
   bundle: true,
@@ -35,7 +36,7 @@ export const CDK_ESBUILD_OPTIONS = {
     '@aws-sdk/credential-provider-node': './infra/bundle/credentials-from-env.ts',
     'node:http': './infra/bundle/node-http.cjs',
   },
-  external: [],
+  external: ['../llhttp/llhttp-wasm.js', '../web/fetch/body.js', '../web/fetch/formdata', '../web/webidl', '@smithy/core/event-streams'],
   logLevel: 'warning',
 } satisfies BuildOptions;
 
@@ -59,6 +60,7 @@ export function checkMirrorsInfra(): void {
     define: CDK_ESBUILD_OPTIONS.define,
     esbuildArgs: {
       '--alias': Object.entries(CDK_ESBUILD_OPTIONS.alias).map(([module, standIn]) => `${module}=${standIn}`),
+      '--external': CDK_ESBUILD_OPTIONS.external,
     },
   };
   const known = new Set(Object.keys(mirrored));

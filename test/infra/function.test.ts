@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { checkMirrorsInfra } from '../../bench/scenarios/cold-start.ts';
-import { ADAPTER_BUNDLING, BUNDLE_ALIASES } from '../../infra/adapter-function.ts';
+import { ADAPTER_BUNDLING, BUNDLE_ALIASES, BUNDLE_LEFT_OUT } from '../../infra/adapter-function.ts';
 import { documentedFullContext, projectFile, resourcesOf, synthesize } from './synth.ts';
 
 const demo = synthesize();
@@ -103,15 +103,17 @@ describe('the adapter function', () => {
     assert.deepEqual(ADAPTER_BUNDLING.define, { esbuildDetection: '1' });
   });
 
-  it('swaps in the env-only credential provider and a CommonJS node:http', () => {
+  it('swaps in the env-only credential provider and a CommonJS node:http, and leaves out what no path reaches', () => {
     assert.deepEqual(BUNDLE_ALIASES, {
       '@aws-sdk/credential-provider-node': './infra/bundle/credentials-from-env.ts',
       'node:http': './infra/bundle/node-http.cjs',
     });
     for (const standIn of Object.values(BUNDLE_ALIASES)) assert.ok(existsSync(projectFile(standIn)), `${standIn} is missing`);
-    // NodejsFunction turns each array item into `--alias:item`.
+    assert.deepEqual(BUNDLE_LEFT_OUT, ['../llhttp/llhttp-wasm.js', '../web/fetch/body.js', '../web/fetch/formdata', '../web/webidl', '@smithy/core/event-streams']);
+    // NodejsFunction turns each array item into `--alias:item` / `--external:item`.
     assert.deepEqual(ADAPTER_BUNDLING.esbuildArgs, {
       '--alias': ['@aws-sdk/credential-provider-node=./infra/bundle/credentials-from-env.ts', 'node:http=./infra/bundle/node-http.cjs'],
+      '--external': [...BUNDLE_LEFT_OUT],
     });
   });
 
