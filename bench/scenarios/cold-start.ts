@@ -19,7 +19,8 @@ import { predictEvent } from '../lib/workload.ts';
  * then its `esbuildArgs` (`--alias:module=./stand-in` and `--external:path` for each entry),
  * run from the project root (so the aliases' relative paths resolve the same), and no other
  * `--external` because bundleAwsSDK is true. `checkMirrorsInfra` fails the bench if the two
- * drift apart.
+ * drift apart, and test/infra/synth-cli.test.ts checks that this builds the very bytes
+ * `cdk synth` does.
  */
 export const CDK_ESBUILD_OPTIONS = {
   bundle: true,

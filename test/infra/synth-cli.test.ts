@@ -7,6 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { CDK_ESBUILD_OPTIONS, FUNCTION_NODE_OPTIONS, HANDLER_ENTRY } from '../../bench/scenarios/cold-start.ts';
+import { BUNDLE_LEFT_OUT } from '../../infra/adapter-function.ts';
+import { startSsmServer } from '../../local/ssm-server.ts';
+import { envelope, predictPath, restEvent } from '../support/events.ts';
+import { answerJson, startModelServer } from '../support/model-server.ts';
 import { documentedFullContext, projectFile } from './synth.ts';
 
 const run = promisify(execFile);
@@ -59,18 +65,37 @@ async function cdkSynth(context: Record<string, unknown>): Promise<Synth> {
   }
 }
 
-function template(outdir: string, stack: string): { Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }> } {
+/** The default synthesis, shared by the tests that look at its bundle. */
+let defaultSynth: Promise<Synth> | undefined;
+const synthDefault = (): Promise<Synth> => (defaultSynth ??= cdkSynth({}));
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }>;
+
+/** The adapter function's resource and the directory of its bundled asset. */
+function adapterAsset(synth: Synth): { fn: Resources[string]; asset: string } {
+  const resources = template(synth.outdir, 'ContractAdapter-dev').Resources;
+  const [, fn] = Object.entries(resources).find(([id, resource]) => id.startsWith('Handler') && resource.Type === 'AWS::Lambda::Function') ?? [];
+  assert.ok(fn?.Metadata?.['aws:asset:path'], 'the function has no bundled asset');
+  return { fn, asset: join(synth.outdir, fn.Metadata['aws:asset:path']) };
+}
+
+/** Runs in a fresh `node` in the asset directory: imports the bundle, answers one event, prints the result. */
+const FIRST_REQUEST = `
+const { handler } = await import('./index.mjs');
+const context = { awsRequestId: 'first-request', functionName: 'contract-adapter', getRemainingTimeInMillis: () => 14000 };
+const result = await handler(JSON.parse(process.env.EVENT), context);
+process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
+`;
+
+function template(outdir: string, stack: string): { Resources: Resources } {
   return JSON.parse(readFileSync(join(outdir, `${stack}.template.json`), 'utf8'));
 }
 
 describe('npx cdk synth', { concurrency: true }, () => {
   it('works with no context and no credentials, and bundles a handler that loads on its own', async (t) => {
-    const synth = await cdkSynth({});
+    const synth = await synthDefault();
     assert.equal(synth.code, 0, synth.stderr);
-    const resources = template(synth.outdir, 'ContractAdapter-dev').Resources;
-    const [, fn] = Object.entries(resources).find(([id, resource]) => id.startsWith('Handler') && resource.Type === 'AWS::Lambda::Function') ?? [];
-    assert.ok(fn?.Metadata?.['aws:asset:path'], 'the function has no bundled asset');
-    const asset = join(synth.outdir, fn.Metadata['aws:asset:path']);
+    const { fn, asset } = adapterAsset(synth);
 
     // One minified ESM file with its source map and the require banner; the SDK inside it.
     const bundle = readFileSync(join(asset, 'index.mjs'), 'utf8');
@@ -93,6 +118,86 @@ describe('npx cdk synth', { concurrency: true }, () => {
     );
     assert.equal(stdout.trim(), 'function');
     t.diagnostic(`synth ${synth.seconds.toFixed(1)} s, bundle ${(bundle.length / 1024).toFixed(0)} KiB`);
+  });
+
+  it('bundles byte for byte what the bench builds and measures (bench/scenarios/cold-start.ts)', async () => {
+    const synth = await synthDefault();
+    assert.equal(synth.code, 0, synth.stderr);
+    const { asset } = adapterAsset(synth);
+    const outdir = mkdtempSync(join(tmpdir(), 'adapter-bench-bundle-'));
+    workDirs.push(outdir);
+    await build({ ...CDK_ESBUILD_OPTIONS, entryPoints: [HANDLER_ENTRY], absWorkingDir: projectRoot, outfile: join(outdir, 'index.mjs') });
+    assert.ok(readFileSync(join(outdir, 'index.mjs')).equals(readFileSync(join(asset, 'index.mjs'))), 'the bench builds another bundle than cdk synth');
+  });
+
+  it('leaves out the SDK credential chain, the ESM facade of node:http and the unused undici and SDK parts; reaching one would throw', async () => {
+    const synth = await synthDefault();
+    assert.equal(synth.code, 0, synth.stderr);
+    const bundle = readFileSync(join(adapterAsset(synth).asset, 'index.mjs'), 'utf8');
+    // node:http only through the CommonJS stand-in: no static or dynamic ESM import of it.
+    assert.doesNotMatch(bundle, /(?:^|[;}])import\s*[^;'"]*?from\s*["']node:http["']/m);
+    assert.doesNotMatch(bundle, /import\(\s*["']node:http["']\s*\)/);
+    assert.match(bundle, /getBuiltinModule\(["']node:http["']\)/);
+    // Credentials from the environment only: none of the default chain's other links or clients.
+    assert.match(bundle, /Unable to find environment variable credentials/);
+    for (const gone of ['defaultProvider::fromSSO', 'Could not load credentials from any providers', 'AssumeRoleWithWebIdentity', 'nested-clients', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
+      assert.ok(!bundle.includes(gone), `${gone} is in the bundle`);
+    }
+    // One llhttp WebAssembly module (the SIMD build; "AGFzbQ" is base64 for the magic "\0asm").
+    assert.equal(bundle.split('AGFzbQ').length - 1, 1);
+    // Each left-out module is still required or imported by its own path, so a path that ever
+    // reaches one fails with MODULE_NOT_FOUND instead of running without it.
+    for (const path of BUNDLE_LEFT_OUT) assert.ok(bundle.includes(`("${path}")`), `${path} is neither in the bundle nor required by it`);
+  });
+
+  it('answers a first request from its bundle alone: SSM and a model on loopback, credentials from the environment', async () => {
+    const synth = await synthDefault();
+    assert.equal(synth.code, 0, synth.stderr);
+    const { fn, asset } = adapterAsset(synth);
+    const functionEnv = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const prefix = functionEnv.PARAMETER_PREFIX ?? '';
+    const model = await startModelServer(answerJson('{"predictions":[[0.9,0.1]]}'));
+    const ssm = await startSsmServer({ parameters: () => ({ [`${prefix}/models/iris/endpoint`]: `${model.url}/v1/models/iris:predict` }) });
+    try {
+      const firstRequest = async (credentials: Record<string, string>) => {
+        const event = restEvent({ method: 'POST', path: predictPath('iris'), body: envelope('b-0001', { instances: [[5.1, 3.5, 1.4, 0.2]] }) });
+        const { stdout, stderr } = await run(join(bin, 'node'), ['--input-type=module', '-e', FIRST_REQUEST], {
+          cwd: asset,
+          env: {
+            PATH: process.env.PATH,
+            HOME: join(synth.outdir, '..'),
+            ...functionEnv,
+            // The function's own NODE_OPTIONS (source maps), the loopback endpoints, and only
+            // what Lambda itself would add: a region and, when given, the role's credentials.
+            NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+            UPSTREAM_ALLOWLIST: '127.0.0.1/32',
+            AWS_ENDPOINT_URL_SSM: ssm.url,
+            AWS_REGION: 'eu-west-1',
+            ...credentials,
+            EVENT: JSON.stringify(event),
+          },
+        });
+        const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+        assert.ok(line, `${stdout}${stderr}`);
+        return { result: JSON.parse(line.slice('RESULT '.length)) as { statusCode: number; body: string }, log: `${stdout}${stderr}` };
+      };
+
+      const answered = await firstRequest({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
+      assert.equal(answered.result.statusCode, 200, answered.log);
+      assert.deepEqual(JSON.parse(answered.result.body), { userTag: 'b-0001', result: { predictions: [[0.9, 0.1]] } });
+      assert.deepEqual(ssm.calls, ['GetParametersByPath']);
+      assert.equal(model.received.length, 1);
+
+      // Without credentials in the environment nothing else is tried: the refresh fails before
+      // anything is sent to SSM, is logged, and B gets the contract's 503.
+      const refused = await firstRequest({});
+      assert.equal(refused.result.statusCode, 503, refused.log);
+      assert.match(refused.log, /"message":"configuration refresh failed"/);
+      assert.deepEqual(ssm.calls, ['GetParametersByPath']);
+      assert.equal(model.received.length, 1);
+    } finally {
+      await Promise.all([ssm.close(), model.close()]);
+    }
   });
 
   it('works with the full context of docs/deploy.md, passed as -c flags', async () => {
