@@ -98,7 +98,8 @@ describe('observeRequest', () => {
     const logged: Array<[string, string, unknown]> = [];
     const record = (level: string) => (message: string, fields?: unknown) => logged.push([level, message, fields]);
     const telemetry = {
-      logger: { info: record('info'), warn: record('warn'), error: record('error') },
+      // No line built directly (as in local mode): Powertools' logger and metrics write it.
+      logger: { info: record('info'), warn: record('warn'), error: record('error'), requestLine: () => undefined },
       metrics: {
         addDimension() {
           throw new RangeError('too many dimensions');
@@ -119,5 +120,35 @@ describe('observeRequest', () => {
       ['info request', 'error request summary failed'],
     );
     assert.deepEqual(logged[1]?.[2], { errorClass: 'RangeError', errorCode: undefined });
+  });
+
+  test('the same when the line is built directly and its metrics fail: nothing half-written, B keeps the answer', () => {
+    const logged: Array<[string, string, unknown]> = [];
+    const printed: string[] = [];
+    const telemetry = {
+      logger: {
+        error: (message: string, fields?: unknown) => logged.push(['error', message, fields]),
+        requestLine: () => '{"message":"request"}',
+        isLevelEnabled: () => true,
+        printLines: (_level: string, text: string) => printed.push(text),
+      },
+      metrics: {
+        get enabled(): boolean {
+          throw new TypeError('no metrics');
+        },
+      },
+      metricNames: { namespace: 'N', service: 's' },
+      tracer: undefined,
+      traced: untraced,
+      hashUserTag: userTagHasher(KEY),
+    } as unknown as Telemetry;
+    const middleware = observeRequest(telemetry);
+    const response = { statusCode: 200, headers: {}, body: '{"userTag":"t","result":1}' };
+    const request = { event: {}, context: {}, response, error: undefined, internal: {} } as unknown as AdapterRequest;
+    middleware.before?.(request);
+    middleware.after?.(request);
+    assert.equal(request.response, response);
+    assert.deepEqual(printed, []);
+    assert.deepEqual(logged, [['error', 'request summary failed', { errorClass: 'TypeError', errorCode: undefined }]]);
   });
 });
