@@ -33,6 +33,8 @@ export class AdapterLogger extends Logger {
   readonly #console = (process.env.POWERTOOLS_DEV ?? '') === '' ? new Console({ stdout: process.stdout, stderr: process.stderr }) : undefined;
   /** What Powertools' addContext stored as this invocation's cold start (see getColdStart). */
   #coldStart = false;
+  /** Whether Powertools writes timestamps in UTC (TZ unset or UTC, as in Lambda): its formatTimestamp reads TZ per line to decide. */
+  readonly #utc = !process.env.TZ?.trim() || process.env.TZ.includes('UTC');
   /** Powertools' service and sampling_rate fields, fixed when it is constructed. */
   readonly #constant: { service: unknown; sampling_rate: unknown };
 
@@ -81,7 +83,7 @@ export class AdapterLogger extends Logger {
           tenantId: (context as { tenantId?: string }).tenantId,
         },
       },
-      this.#formatter.formatTimestamp(new Date()),
+      this.#utc ? new Date().toISOString() : this.#formatter.formatTimestamp(new Date()),
     );
     const line = flatLine(base, fields);
     return line === undefined ? undefined : JSON.stringify(line);
