@@ -12,7 +12,7 @@ import { Logger, LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logge
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { getXRayTraceIdFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import type { Context } from 'aws-lambda';
-import { FlatLogFormatter, FlatLogItem, flatLine, powertoolsFields } from './log-formatter.ts';
+import { FlatLogFormatter, FlatLogItem } from './log-formatter.ts';
 
 export type LineLevel = 'INFO' | 'WARN' | 'ERROR';
 
@@ -35,8 +35,10 @@ export class AdapterLogger extends Logger {
   #coldStart = false;
   /** Whether Powertools writes timestamps in UTC (TZ unset or UTC, as in Lambda): its formatTimestamp reads TZ per line to decide. */
   readonly #utc = !process.env.TZ?.trim() || process.env.TZ.includes('UTC');
-  /** Powertools' service and sampling_rate fields, fixed when it is constructed. */
-  readonly #constant: { service: unknown; sampling_rate: unknown };
+  /** Powertools' service and sampling_rate fields, fixed when it is constructed, as line text. */
+  readonly #serviceText: string;
+  readonly #samplingText: string;
+  #function: { arn: string; memory: string; name: string; text: string } | undefined;
 
   constructor(serviceName: string) {
     const formatter = new FlatLogFormatter();
@@ -45,7 +47,8 @@ export class AdapterLogger extends Logger {
     // One line built the Powertools way and never printed, for the fields it resolves from its
     // options and environment once.
     const probe = this.createAndPopulateLogItem(LogLevelThreshold.INFO, '', []).getAttributes();
-    this.#constant = { service: probe.service, sampling_rate: probe.sampling_rate };
+    this.#serviceText = member('service', probe.service);
+    this.#samplingText = member('sampling_rate', probe.sampling_rate);
   }
 
   /** Powertools asks this once per addContext (injectLambdaContext's `before`); the answer is kept for requestLine. */
@@ -62,31 +65,34 @@ export class AdapterLogger extends Logger {
   /**
    * The text `this[level](message, fields)` prints after addContext(context), for a flat line
    * outside dev mode; undefined otherwise (the caller then logs the usual way). The adapter
-   * appends no keys to its logger, so a line is Powertools' fields and `fields`.
+   * appends no keys to its logger, so a line is Powertools' fields and `fields`. Built as
+   * text: the fields that are the same on every line of this container are serialised once.
    */
   requestLine(level: LineLevel, message: string, fields: LogAttributes, context: Context): string | undefined {
     if (this.#console === undefined) return undefined;
-    const base = powertoolsFields(
-      {
-        logLevel: level,
-        message,
-        serviceName: this.#constant.service as string,
-        sampleRateValue: this.#constant.sampling_rate as number,
-        xRayTraceId: getXRayTraceIdFromEnv(),
-        lambdaContext: {
-          invokedFunctionArn: context.invokedFunctionArn,
-          coldStart: this.#coldStart,
-          awsRequestId: context.awsRequestId,
-          memoryLimitInMB: context.memoryLimitInMB,
-          functionName: context.functionName,
-          functionVersion: context.functionVersion,
-          tenantId: (context as { tenantId?: string }).tenantId,
-        },
-      },
-      this.#utc ? new Date().toISOString() : this.#formatter.formatTimestamp(new Date()),
+    const rest = fieldsText(fields);
+    if (rest === undefined) return undefined;
+    const timestamp = this.#utc ? new Date().toISOString() : this.#formatter.formatTimestamp(new Date());
+    return (
+      `{"level":"${level}","message":${JSON.stringify(message)},"timestamp":${JSON.stringify(timestamp)}${this.#serviceText}` +
+      `${member('cold_start', this.#coldStart)}${this.#functionText(context)}${member('function_request_id', context.awsRequestId)}` +
+      `${this.#samplingText}${member('xray_trace_id', getXRayTraceIdFromEnv())}${member('tenant_id', (context as { tenantId?: string }).tenantId)}` +
+      `${rest}}`
     );
-    const line = flatLine(base, fields);
-    return line === undefined ? undefined : JSON.stringify(line);
+  }
+
+  /** The function's name, ARN and memory, serialised once per container (the context repeats them every invocation). */
+  #functionText(context: Context): string {
+    const cached = this.#function;
+    if (cached !== undefined && cached.arn === context.invokedFunctionArn && cached.memory === context.memoryLimitInMB && cached.name === context.functionName) {
+      return cached.text;
+    }
+    const text =
+      member('function_arn', context.invokedFunctionArn) +
+      member('function_memory_size', context.memoryLimitInMB) +
+      member('function_name', context.functionName);
+    this.#function = { arn: context.invokedFunctionArn, memory: context.memoryLimitInMB, name: context.functionName, text };
+    return text;
   }
 
   /** Writes text (lines already serialised, `requestLine`'s among them) in one write, where Powertools prints at `level`. */
@@ -103,4 +109,30 @@ export class AdapterLogger extends Logger {
     }
     this.#console[METHOD[level]](JSON.stringify(log.getAttributes()));
   }
+}
+
+/**
+ * Powertools' own keys and `__proto__` (which its attribute copy drops): a field by one of
+ * these names, or by a name JSON.stringify would move first, makes a line Powertools formats.
+ */
+const OWN_KEYS = new Set(['level', 'message', 'timestamp', 'service', 'cold_start', 'function_arn', 'function_memory_size', 'function_name', 'function_request_id', 'sampling_rate', 'xray_trace_id', 'tenant_id', '__proto__']);
+const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
+
+const isEmpty = (value: unknown): boolean => value === undefined || value === null || value === '';
+
+/** `,"key":value` as JSON.stringify writes an object's member, or nothing for an empty value (Powertools drops those). */
+const member = (key: string, value: unknown): string => (isEmpty(value) ? '' : `,"${key}":${JSON.stringify(value)}`);
+
+/** The members for `fields`, as flatLine (log-formatter.ts) would keep them; undefined for a line that is not flat. */
+function fieldsText(fields: LogAttributes): string | undefined {
+  let text = '';
+  for (const key in fields) {
+    const value = fields[key];
+    const type = typeof value;
+    if ((type === 'object' && value !== null) || type === 'bigint' || type === 'function' || type === 'symbol' || OWN_KEYS.has(key) || INDEX_KEY.test(key)) {
+      return undefined;
+    }
+    if (!isEmpty(value)) text += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  }
+  return text;
 }

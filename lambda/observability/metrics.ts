@@ -41,8 +41,9 @@ export interface MetricNames {
 
 /**
  * The EMF line `recordRequestMetrics` and Powertools' publishStoredMetrics would write for
- * the same request (a test holds them byte for byte), built directly: the request line and
- * this go out in one write (observe-request.ts).
+ * the same request (a test holds them byte for byte), built as text: the request line and
+ * this go out in one write (observe-request.ts), and the part that names the metrics is the
+ * same for every request with the same set of them, so it is serialised once per set.
  */
 export function requestMetricsLine(summary: RequestSummary, names: MetricNames, now = Date.now()): string {
   const metrics: Array<[name: string, unit: string, value: number]> = [['Requests', MetricUnit.Count, 1]];
@@ -50,26 +51,32 @@ export function requestMetricsLine(summary: RequestSummary, names: MetricNames, 
   if (summary.modelMs !== undefined) metrics.push(['ModelLatency', MetricUnit.Milliseconds, summary.modelMs]);
   if (summary.modelAttempts !== undefined && summary.modelAttempts > 1) metrics.push(['ModelRetries', MetricUnit.Count, summary.modelAttempts - 1]);
   if (summary.cache === 'stale') metrics.push(['StaleServes', MetricUnit.Count, 1]);
-  const line: Record<string, unknown> = {
-    _aws: {
-      Timestamp: now,
-      CloudWatchMetrics: [
-        {
-          Namespace: names.namespace,
-          Dimensions: [
-            ['service', 'model'],
-            ['service', 'outcome'],
-          ],
-          Metrics: metrics.map(([name, unit]) => ({ Name: name, Unit: unit })),
-        },
-      ],
-    },
-    service: names.service,
-    model: summary.model ?? NO_MODEL,
-    outcome: summary.outcome,
-  };
-  for (const [name, , value] of metrics) line[name] = value;
-  return JSON.stringify(line);
+  let values = '';
+  for (const [name, , value] of metrics) values += `,"${name}":${JSON.stringify(value)}`;
+  return `{"_aws":{"Timestamp":${now},${definitions(names, metrics)},"model":${JSON.stringify(summary.model ?? NO_MODEL)},"outcome":${JSON.stringify(summary.outcome)}${values}}`;
+}
+
+const definitionTexts = new Map<string, string>();
+
+/** From `"CloudWatchMetrics"` to the `service` dimension's value: what names these metrics. */
+function definitions(names: MetricNames, metrics: Array<[name: string, unit: string, value: number]>): string {
+  const key = `${names.namespace}\n${names.service}\n${metrics.map(([name]) => name).join(',')}`;
+  let text = definitionTexts.get(key);
+  if (text === undefined) {
+    const cloudWatchMetrics = [
+      {
+        Namespace: names.namespace,
+        Dimensions: [
+          ['service', 'model'],
+          ['service', 'outcome'],
+        ],
+        Metrics: metrics.map(([name, unit]) => ({ Name: name, Unit: unit })),
+      },
+    ];
+    text = `"CloudWatchMetrics":${JSON.stringify(cloudWatchMetrics)}},"service":${JSON.stringify(names.service)}`;
+    definitionTexts.set(key, text);
+  }
+  return text;
 }
 
 /** A refresh ends outside any request's lifetime, so it goes out at once as its own EMF line. */

@@ -3,6 +3,7 @@
 // formatter) and Metrics print for the same request, byte for byte but the timestamps.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
@@ -117,6 +118,33 @@ describe('the request line', () => {
     } finally {
       delete (context as { tenantId?: string }).tenantId;
     }
+  });
+
+  test('any flat fields and any context strings: what Powertools prints', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', '"', '\\', '\u2028', '\ud800'));
+    const value = fc.oneof(text, fc.double(), fc.integer(), fc.boolean(), fc.constantFrom(undefined, null, -0));
+    const key = fc.oneof(fc.string({ minLength: 1 }), fc.constantFrom('7', '01', 'route', 'message', 'level', '__proto__'));
+    fc.assert(
+      // A context may lack fields (a direct invocation, a test): undefined as well as any text.
+      fc.property(fc.dictionary(key, value, { maxKeys: 12 }), text, fc.option(text, { nil: undefined }), fc.option(text, { nil: undefined }), (fields, requestId, name, arn) => {
+        const ctx = { ...context, awsRequestId: requestId, functionName: name, invokedFunctionArn: arn } as Context;
+        const theirs = new Logger({ serviceName: 'contract-adapter' });
+        const ours = new AdapterLogger('contract-adapter');
+        const expected = printed(() => {
+          theirs.addContext(ctx);
+          theirs.warn('request', { ...fields });
+        });
+        // Two invocations each, so that what is kept from the first serves the second.
+        const expected2 = printed(() => theirs.warn('request', { ...fields }));
+        const line = ours.requestLine('WARN', 'request', { ...fields }, ctx);
+        if (line === undefined) return; // not flat: Powertools prints it, as the test below shows
+        const got = printed(() => ours.printLines('WARN', line));
+        const got2 = printed(() => ours.printLines('WARN', ours.requestLine('WARN', 'request', { ...fields }, ctx) ?? ''));
+        assert.deepEqual(got2, expected2);
+        assert.deepEqual(got.filter(([, chunk]) => !chunk.includes('reserved key')), expected.filter(([, chunk]) => !chunk.includes('reserved key')));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('follows the logger\'s level', () => {
