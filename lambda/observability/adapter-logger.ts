@@ -123,7 +123,7 @@ const isEmpty = (value: unknown): boolean => value === undefined || value === nu
 /** `,"key":value` as JSON.stringify writes an object's member, or nothing for an empty value (Powertools drops those). */
 const member = (key: string, value: unknown): string => (isEmpty(value) ? '' : `,"${key}":${JSON.stringify(value)}`);
 
-/** The members for `fields`, as flatLine (log-formatter.ts) would keep them; undefined for a line that is not flat. */
+/** The members for `fields`, as FlatLogFormatter (log-formatter.ts) keeps them; undefined for a line that is not flat. */
 function fieldsText(fields: LogAttributes): string | undefined {
   let text = '';
   for (const key in fields) {

@@ -14,56 +14,35 @@ export class FlatLogItem extends LogItem {
 
 const isEmpty = (value: unknown): boolean => value === undefined || value === null || value === '';
 
-/** What Powertools hands its formatter for its own fields, the timestamp aside. */
-export interface PowertoolsAttributes {
-  logLevel: string;
-  message: string;
-  serviceName: string;
-  sampleRateValue: number;
-  xRayTraceId?: string | undefined;
-  lambdaContext?: UnformattedAttributes['lambdaContext'];
-}
-
-/** Powertools' own fields of a line, in the order its PowertoolsLogFormatter writes them. */
-export function powertoolsFields(attributes: PowertoolsAttributes, timestamp: string): LogAttributes {
-  const context = attributes.lambdaContext;
-  return {
-    level: attributes.logLevel,
-    message: attributes.message,
-    timestamp,
-    service: attributes.serviceName,
-    cold_start: context?.coldStart,
-    function_arn: context?.invokedFunctionArn,
-    function_memory_size: context?.memoryLimitInMB,
-    function_name: context?.functionName,
-    function_request_id: context?.awsRequestId,
-    sampling_rate: attributes.sampleRateValue,
-    xray_trace_id: attributes.xRayTraceId,
-    tenant_id: context?.tenantId,
-  };
-}
-
-/**
- * `base` then `additional`, without empty values, when every value is a string, number or
- * boolean and no key of `additional` is one of Powertools' own; otherwise undefined.
- */
-export function flatLine(base: LogAttributes, additional: LogAttributes): LogAttributes | undefined {
-  const line: LogAttributes = {};
-  for (const key in base) {
-    if (!isEmpty(base[key])) line[key] = base[key];
-  }
-  for (const key in additional) {
-    const value = additional[key];
-    if ((typeof value === 'object' && value !== null) || typeof value === 'bigint' || key in base) return undefined;
-    if (!isEmpty(value)) line[key] = value;
-  }
-  return line;
-}
-
 export class FlatLogFormatter extends LogFormatter {
   override formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
-    const base = powertoolsFields(attributes, this.formatTimestamp(attributes.timestamp));
-    const line = flatLine(base, additional);
-    return line === undefined ? new LogItem({ attributes: base }).addAttributes(additional) : new FlatLogItem({ attributes: line });
+    const context = attributes.lambdaContext;
+    // The same fields, in the same order, as Powertools' PowertoolsLogFormatter.
+    const base: LogAttributes = {
+      level: attributes.logLevel,
+      message: attributes.message,
+      timestamp: this.formatTimestamp(attributes.timestamp),
+      service: attributes.serviceName,
+      cold_start: context?.coldStart,
+      function_arn: context?.invokedFunctionArn,
+      function_memory_size: context?.memoryLimitInMB,
+      function_name: context?.functionName,
+      function_request_id: context?.awsRequestId,
+      sampling_rate: attributes.sampleRateValue,
+      xray_trace_id: attributes.xRayTraceId,
+      tenant_id: context?.tenantId,
+    };
+    const line: LogAttributes = {};
+    for (const key in base) {
+      if (!isEmpty(base[key])) line[key] = base[key];
+    }
+    for (const key in additional) {
+      const value = additional[key];
+      if ((typeof value === 'object' && value !== null) || typeof value === 'bigint' || key in base) {
+        return new LogItem({ attributes: base }).addAttributes(additional);
+      }
+      if (!isEmpty(value)) line[key] = value;
+    }
+    return new FlatLogItem({ attributes: line });
   }
 }
