@@ -112,10 +112,11 @@ export class AdapterLogger extends Logger {
 }
 
 /**
- * Powertools' own keys and `__proto__` (which its attribute copy drops): a field by one of
- * these names, or by a name JSON.stringify would move first, makes a line Powertools formats.
+ * Powertools' own keys, and `__proto__` and `constructor` (which its merge drops): a field by
+ * one of these names, or by a name JSON.stringify would move first, makes a line Powertools
+ * formats.
  */
-const OWN_KEYS = new Set(['level', 'message', 'timestamp', 'service', 'cold_start', 'function_arn', 'function_memory_size', 'function_name', 'function_request_id', 'sampling_rate', 'xray_trace_id', 'tenant_id', '__proto__']);
+const OWN_KEYS = new Set(['level', 'message', 'timestamp', 'service', 'cold_start', 'function_arn', 'function_memory_size', 'function_name', 'function_request_id', 'sampling_rate', 'xray_trace_id', 'tenant_id', '__proto__', 'constructor']);
 const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
 
 const isEmpty = (value: unknown): boolean => value === undefined || value === null || value === '';

@@ -38,6 +38,8 @@ export class FlatLogFormatter extends LogFormatter {
     }
     for (const key in additional) {
       const value = additional[key];
+      // `in` also sees Object.prototype's names (constructor, toString, __proto__): those lines
+      // go the default way too, whose merge drops constructor and __proto__.
       if ((typeof value === 'object' && value !== null) || typeof value === 'bigint' || key in base) {
         return new LogItem({ attributes: base }).addAttributes(additional);
       }

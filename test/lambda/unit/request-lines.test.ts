@@ -123,7 +123,7 @@ describe('the request line', () => {
   test('any flat fields and any context strings: what Powertools prints', () => {
     const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', '"', '\\', '\u2028', '\ud800'));
     const value = fc.oneof(text, fc.double(), fc.integer(), fc.boolean(), fc.constantFrom(undefined, null, -0));
-    const key = fc.oneof(fc.string({ minLength: 1 }), fc.constantFrom('7', '01', 'route', 'message', 'level', '__proto__'));
+    const key = fc.oneof(fc.string({ minLength: 1 }), fc.constantFrom('7', '01', 'route', 'message', 'level', '__proto__', 'constructor', 'toString'));
     fc.assert(
       // A context may lack fields (a direct invocation, a test): undefined as well as any text.
       fc.property(fc.dictionary(key, value, { maxKeys: 12 }), text, fc.option(text, { nil: undefined }), fc.option(text, { nil: undefined }), (fields, requestId, name, arn) => {
