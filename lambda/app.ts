@@ -1,7 +1,6 @@
 // The adapter as a Middy handler over injected parts, so tests can build it with their own
 // settings, registry, HTTP dispatcher and telemetry. handler.ts wires the real ones.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { AdapterError } from './contract/errors.ts';
@@ -30,8 +29,8 @@ export function createHandler(appDeps: AppDeps) {
   const { settings, telemetry } = appDeps;
   const deps: ModelDeps = { ...appDeps, traced: telemetry.traced, logger: telemetry.logger, metrics: telemetry.metrics };
   // Middy runs `after` and `onError` in reverse order: contractErrors turns a failure into the
-  // contract's body first, then observeRequest writes the request line and adds its metrics,
-  // then logMetrics publishes them and the tracer closes the handler's subsegment. The tracer
+  // contract's body first, then observeRequest writes the request line with its EMF metrics,
+  // then the tracer closes the handler's subsegment. The tracer
   // never records a response (B's result), and the logger never the event (B's body and keys),
   // whatever POWERTOOLS_TRACER_CAPTURE_RESPONSE or POWERTOOLS_LOGGER_LOG_EVENT say.
   const handler = middy<GatewayEvent, HttpResult, Error, AdapterContext>();
@@ -39,7 +38,6 @@ export function createHandler(appDeps: AppDeps) {
   if (telemetry.tracer) handler.use(captureLambdaHandler(telemetry.tracer, { captureResponse: false }) as Middleware);
   return handler
     .use(injectLambdaContext(telemetry.logger, { logEvent: false, resetKeys: true }) as Middleware)
-    .use(logMetrics(telemetry.metrics) as Middleware)
     .use(observeRequest(telemetry))
     .use(contractErrors())
     .use(routeRequest())

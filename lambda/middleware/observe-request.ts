@@ -1,16 +1,41 @@
 // The request line, its metrics and its trace annotations, once the answer is known. Used
-// after logMetrics and before contractErrors, so that its `after` and `onError` run once the
-// response (an error already turned into the contract's body) is set and just before
-// logMetrics publishes.
+// before contractErrors, so that its `after` and `onError` run once the response (an error
+// already turned into the contract's body) is set.
 import type { MiddlewareObj } from '@middy/core';
 import type { HttpResult } from '../contract/response.ts';
 import type { GatewayEvent, HttpRequest } from '../http/event.ts';
 import { errorFields } from '../observability/log.ts';
-import { recordRequestMetrics } from '../observability/metrics.ts';
+import { recordRequestMetrics, requestMetricsLine } from '../observability/metrics.ts';
 import { newRequestRecord, summarizeRequest, summaryLevel, type RequestSummary } from '../observability/request-summary.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { toAdapterError } from './contract-errors.ts';
 import type { AdapterContext, AdapterRequest } from './state.ts';
+
+/**
+ * The request line and its EMF metrics, as Powertools' logger and publishStoredMetrics would
+ * write them, in one write: on the hot path of every invocation, Powertools' own per-line work
+ * and a second write cost more than the rest of what the adapter does for a request. Where
+ * the logger cannot build the line that way (local mode's indented form), Powertools writes
+ * both itself.
+ */
+function writeRequestLines({ logger, metrics, metricNames }: Telemetry, summary: RequestSummary, context: AdapterRequest['context']): void {
+  const level = LINE_LEVEL[summaryLevel(summary.status)];
+  const line = logger.requestLine(level, 'request', { ...summary }, context);
+  if (line === undefined) {
+    logger[summaryLevel(summary.status)]('request', { ...summary });
+    // Synchronously after adding, so that no other invocation's metrics (local mode runs
+    // them concurrently in one process) land in between.
+    recordRequestMetrics(metrics, summary);
+    metrics.publishStoredMetrics();
+    return;
+  }
+  const lines: string[] = [];
+  if (logger.isLevelEnabled(level)) lines.push(line);
+  if (metrics.enabled) lines.push(requestMetricsLine(summary, metricNames));
+  if (lines.length > 0) logger.printLines(level, lines.join('\n'));
+}
+
+const LINE_LEVEL = { info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 
 /** B's body size as received, after base64 decoding. */
 const bodyBytes = (http: HttpRequest | undefined): number =>
@@ -30,8 +55,7 @@ export function observeRequest(telemetry: Telemetry): MiddlewareObj<GatewayEvent
         error: request.error == null ? undefined : toAdapterError(request.error),
         hashUserTag: telemetry.hashUserTag,
       });
-      telemetry.logger[summaryLevel(summary.status)]('request', { ...summary });
-      recordRequestMetrics(telemetry.metrics, summary);
+      writeRequestLines(telemetry, summary, request.context);
       const { tracer } = telemetry;
       if (tracer) {
         tracer.putAnnotation('route', summary.route);

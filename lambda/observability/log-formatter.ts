@@ -7,8 +7,8 @@
 import { LogFormatter, LogItem } from '@aws-lambda-powertools/logger';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 
-/** A line whose attributes are final: nothing empty left to remove before printing. */
-class FlatLogItem extends LogItem {
+/** A line whose attributes are final (nothing empty left to remove) and all strings, numbers or booleans. */
+export class FlatLogItem extends LogItem {
   override prepareForPrint(): void {}
 }
 
@@ -38,7 +38,9 @@ export class FlatLogFormatter extends LogFormatter {
     }
     for (const key in additional) {
       const value = additional[key];
-      if ((typeof value === 'object' && value !== null) || key in base) {
+      // `in` also sees Object.prototype's names (constructor, toString, __proto__): those lines
+      // go the default way too, whose merge drops constructor and __proto__.
+      if ((typeof value === 'object' && value !== null) || typeof value === 'bigint' || key in base) {
         return new LogItem({ attributes: base }).addAttributes(additional);
       }
       if (!isEmpty(value)) line[key] = value;

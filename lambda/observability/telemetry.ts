@@ -2,17 +2,18 @@
 // lines, the Metrics store behind the EMF lines, and the Tracer behind the X-Ray subsegments.
 // Each also reads its own POWERTOOLS_* variables (log level, POWERTOOLS_DEV for local mode's
 // indented lines); service name and namespace come from settings.ts.
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { TelemetrySettings } from '../settings.ts';
-import { FlatLogFormatter } from './log-formatter.ts';
+import { AdapterLogger } from './adapter-logger.ts';
+import { AdapterMetrics, type MetricNames } from './metrics.ts';
 import { untraced, xraySubsegments, type Traced } from './tracing.ts';
 import { userTagHasher, type UserTagHasher } from './user-tag-hash.ts';
 
 export interface Telemetry {
-  logger: Logger;
-  metrics: Metrics;
+  logger: AdapterLogger;
+  metrics: AdapterMetrics;
+  /** What a request's EMF line is filed under (the same as `metrics` uses). */
+  metricNames: MetricNames;
   /** Only when tracing is on: with it off, nothing X-Ray runs per request. */
   tracer: Tracer | undefined;
   traced: Traced;
@@ -41,9 +42,10 @@ export function tracingMayBeEnabled(env: Env = process.env): boolean {
 }
 
 export async function createTelemetry(settings: TelemetrySettings): Promise<Telemetry> {
-  // Powertools' JSON lines, built in one pass where a line is flat (log-formatter.ts).
-  const logger = new Logger({ serviceName: settings.serviceName, logFormatter: new FlatLogFormatter() });
-  const metrics = new Metrics({ serviceName: settings.serviceName, namespace: settings.metricsNamespace, logger });
+  // Powertools' JSON lines, built in one pass where a line is flat (adapter-logger.ts).
+  const logger = new AdapterLogger(settings.serviceName);
+  const metrics = new AdapterMetrics({ serviceName: settings.serviceName, namespace: settings.metricsNamespace, logger });
+  const metricNames = { namespace: settings.metricsNamespace, service: settings.serviceName };
   let tracer: Tracer | undefined;
   if (tracingMayBeEnabled()) {
     const { Tracer } = await import('@aws-lambda-powertools/tracer');
@@ -52,5 +54,5 @@ export async function createTelemetry(settings: TelemetrySettings): Promise<Tele
     const candidate = new Tracer({ serviceName: settings.serviceName, captureHTTPsRequests: false });
     if (candidate.isTracingEnabled()) tracer = candidate;
   }
-  return { logger, metrics, tracer, traced: tracer ? xraySubsegments(tracer) : untraced, hashUserTag: userTagHasher() };
+  return { logger, metrics, metricNames, tracer, traced: tracer ? xraySubsegments(tracer) : untraced, hashUserTag: userTagHasher() };
 }

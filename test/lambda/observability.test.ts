@@ -239,6 +239,31 @@ describe('the EMF metrics', () => {
     assert.equal(error?.Errors, 1);
   });
 
+  test('the request line and its EMF line leave in one write', async () => {
+    const logs = captureLogs();
+    const result = await s.invoke(predict(envelope(TAG, {})));
+    assert.equal(result.statusCode, 200);
+    const chunks = logs.writes().filter((chunk) => chunk.includes('"message":"request"'));
+    assert.equal(chunks.length, 1);
+    const records = parseLines(chunks[0]!);
+    assert.deepEqual(records.map((record) => ('_aws' in record ? 'emf' : record.message)), ['request', 'emf']);
+    assert.equal(records[1]?.Requests, 1);
+  });
+
+  test('a log level above the line\'s drops the line, never the metrics', async (t) => {
+    const quiet = await setup({ behaviour: answerJson('{"p":1}'), env: { POWERTOOLS_LOG_LEVEL: 'ERROR' } });
+    t.after(() => {
+      delete process.env.POWERTOOLS_LOG_LEVEL;
+      return quiet.close();
+    });
+    const logs = captureLogs();
+    const results = [await quiet.invoke(predict(envelope(TAG, {}))), await quiet.invoke(predict(envelope(TAG, {}), 'nope'))];
+    assert.deepEqual(results.map((r) => r.statusCode), [200, 404]);
+    const records = parseLines(logs.text());
+    assert.deepEqual(requestLines(records), [], 'INFO and WARN lines under ERROR');
+    assert.deepEqual(emfLines(records).filter((record) => 'Requests' in record).map((m) => m.outcome), ['OK', 'UNKNOWN_MODEL']);
+  });
+
   test('one EMF line per request, even when requests overlap', async () => {
     s.model.behave(async (_req, res) => {
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -24,7 +24,7 @@ const ask = (model = 'iris', context = lambdaContext()) =>
 
 /** The request line the adapter wrote for the last request. */
 function lastLine(logs: ReturnType<typeof captureLogs>): Record<string, unknown> {
-  const lines = logs.lines().flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('"message":"request"'));
+  const lines = logs.lines().filter((line) => line.includes('"message":"request"'));
   assert.ok(lines.length > 0, 'a request line');
   return JSON.parse(lines.at(-1)!) as Record<string, unknown>;
 }

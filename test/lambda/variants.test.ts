@@ -36,7 +36,7 @@ const parameters = s.parameters;
 const servers = [main, lab, v2, other];
 // The adapter's own lines, read back per request where a test needs them.
 const logs = captureLogs();
-const records = (): LogRecord[] => parseLines(logs.lines().join(''));
+const records = (): LogRecord[] => parseLines(logs.text());
 
 const ask = (userTag: string, headers: Record<string, string> = {}, data: unknown = { x: 1 }) =>
   s.invoke(restEvent({ path: predictPath('iris'), headers: { 'Content-Type': 'application/json', ...headers }, body: envelope(userTag, data) }));

@@ -121,11 +121,11 @@ export function assertLogsClean(lines: string, leak: LeakContext = {}): void {
 // strings are kept back.
 let captured: string[] | undefined;
 
-function interceptStrings(stream: NodeJS.WriteStream, lines: string[]): void {
+function interceptStrings(stream: NodeJS.WriteStream, writes: string[]): void {
   const original = stream.write.bind(stream);
   stream.write = ((chunk: unknown, ...rest: unknown[]) => {
     if (typeof chunk === 'string') {
-      lines.push(chunk);
+      writes.push(chunk);
       const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
       callback?.();
       return true;
@@ -136,18 +136,27 @@ function interceptStrings(stream: NodeJS.WriteStream, lines: string[]): void {
 
 function installCapture(): string[] {
   if (captured) return captured;
-  const lines: string[] = [];
-  interceptStrings(process.stdout, lines);
-  interceptStrings(process.stderr, lines);
-  captured = lines;
-  return lines;
+  const writes: string[] = [];
+  interceptStrings(process.stdout, writes);
+  interceptStrings(process.stderr, writes);
+  captured = writes;
+  return writes;
 }
 
-/** Starts keeping the adapter's log lines; `text()` gives those written since this call. */
-export function captureLogs(): { text(): string; lines(): string[] } {
-  const lines = installCapture();
-  const mark = lines.length;
-  return { text: () => lines.slice(mark).join(''), lines: () => lines.slice(mark) };
+/**
+ * Starts keeping the adapter's output; since this call, `text()` gives all of it, `lines()`
+ * its lines and `writes()` what each write call wrote (one write may carry several lines: a
+ * request line and its EMF line leave together).
+ */
+export function captureLogs(): { text(): string; lines(): string[]; writes(): string[] } {
+  const writes = installCapture();
+  const mark = writes.length;
+  const text = () => writes.slice(mark).join('');
+  return {
+    text,
+    lines: () => text().split('\n').filter((line) => line !== ''),
+    writes: () => writes.slice(mark),
+  };
 }
 
 export interface Setup {

@@ -34,9 +34,10 @@ test('flat and nested lines, empty values and a Lambda context: the same as the 
     logger.error('failed', new Error('boom'));
     logger.info('with a clashing key', { service: 'other', level: 'x' } as never);
     logger.info('no attributes');
+    logger.info('keys its merge drops', { constructor: 1, ok: 2 } as never);
   };
   const ours = lines(new Logger({ serviceName: 'svc', logFormatter: new FlatLogFormatter() }), write);
   const theirs = lines(new Logger({ serviceName: 'svc' }), write);
-  assert.equal(ours.length, 8, "six lines and two warnings about the reserved keys");
+  assert.equal(ours.length, 9, "seven lines and two warnings about the reserved keys");
   assert.deepEqual(ours.map((line) => line.replace(/"location":"[^"]*"|"stack":"[^"]*"/g, '')), theirs.map((line) => line.replace(/"location":"[^"]*"|"stack":"[^"]*"/g, '')));
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { AdapterError } from '../../../lambda/contract/errors.ts';
 import { observeRequest } from '../../../lambda/middleware/observe-request.ts';
@@ -7,9 +6,10 @@ import type { AdapterRequest } from '../../../lambda/middleware/state.ts';
 import { summarizeRequest, summaryLevel, type SummaryInput } from '../../../lambda/observability/request-summary.ts';
 import type { Telemetry } from '../../../lambda/observability/telemetry.ts';
 import { untraced } from '../../../lambda/observability/tracing.ts';
+import { sipHash24Hex } from '../../../lambda/observability/siphash.ts';
 import { userTagHasher } from '../../../lambda/observability/user-tag-hash.ts';
 
-const KEY = Buffer.alloc(32, 7);
+const KEY = Buffer.alloc(16, 7);
 const base = (overrides: Partial<SummaryInput> = {}): SummaryInput => ({
   record: { startedAt: 100, model: 'iris', cache: 'hit', modelMs: 12.34, modelAttempts: 1 },
   requestId: 'req-1',
@@ -40,7 +40,7 @@ describe('summarizeRequest', () => {
       bytesIn: 30,
       bytesOut: Buffer.byteLength('{"userTag":"b-42","result":{"é":1}}'),
       cache: 'hit',
-      userTagHash: createHmac('sha256', KEY).update('b-42').digest('hex').slice(0, 16),
+      userTagHash: sipHash24Hex(KEY, Buffer.from('b-42')),
       upstreamStatus: undefined,
       errorClass: undefined,
       errorCode: undefined,
@@ -83,12 +83,14 @@ describe('summarizeRequest', () => {
 });
 
 describe('userTagHasher', () => {
-  test('HMAC-SHA256 under its key, 16 hex characters; another key, another hash', () => {
+  test('SipHash-2-4 of the UTF-8 tag under its key, 16 hex characters; another key, another hash', () => {
     const hash = userTagHasher(KEY)('b-42');
     assert.match(hash, /^[0-9a-f]{16}$/);
+    assert.equal(hash, sipHash24Hex(KEY, Buffer.from('b-42', 'utf8')));
     assert.equal(userTagHasher(KEY)('b-42'), hash);
     assert.notEqual(userTagHasher(KEY)('b-43'), hash);
-    assert.notEqual(userTagHasher(Buffer.alloc(32, 8))('b-42'), hash);
+    assert.notEqual(userTagHasher(Buffer.alloc(16, 8))('b-42'), hash);
+    assert.equal(userTagHasher(KEY)('é✓'), sipHash24Hex(KEY, Buffer.from('é✓', 'utf8')));
     assert.notEqual(userTagHasher()('b-42'), userTagHasher()('b-42'), 'a random key per hasher (per container)');
   });
 });
@@ -98,7 +100,8 @@ describe('observeRequest', () => {
     const logged: Array<[string, string, unknown]> = [];
     const record = (level: string) => (message: string, fields?: unknown) => logged.push([level, message, fields]);
     const telemetry = {
-      logger: { info: record('info'), warn: record('warn'), error: record('error') },
+      // No line built directly (as in local mode): Powertools' logger and metrics write it.
+      logger: { info: record('info'), warn: record('warn'), error: record('error'), requestLine: () => undefined },
       metrics: {
         addDimension() {
           throw new RangeError('too many dimensions');
@@ -119,5 +122,35 @@ describe('observeRequest', () => {
       ['info request', 'error request summary failed'],
     );
     assert.deepEqual(logged[1]?.[2], { errorClass: 'RangeError', errorCode: undefined });
+  });
+
+  test('the same when the line is built directly and its metrics fail: nothing half-written, B keeps the answer', () => {
+    const logged: Array<[string, string, unknown]> = [];
+    const printed: string[] = [];
+    const telemetry = {
+      logger: {
+        error: (message: string, fields?: unknown) => logged.push(['error', message, fields]),
+        requestLine: () => '{"message":"request"}',
+        isLevelEnabled: () => true,
+        printLines: (_level: string, text: string) => printed.push(text),
+      },
+      metrics: {
+        get enabled(): boolean {
+          throw new TypeError('no metrics');
+        },
+      },
+      metricNames: { namespace: 'N', service: 's' },
+      tracer: undefined,
+      traced: untraced,
+      hashUserTag: userTagHasher(KEY),
+    } as unknown as Telemetry;
+    const middleware = observeRequest(telemetry);
+    const response = { statusCode: 200, headers: {}, body: '{"userTag":"t","result":1}' };
+    const request = { event: {}, context: {}, response, error: undefined, internal: {} } as unknown as AdapterRequest;
+    middleware.before?.(request);
+    middleware.after?.(request);
+    assert.equal(request.response, response);
+    assert.deepEqual(printed, []);
+    assert.deepEqual(logged, [['error', 'request summary failed', { errorClass: 'TypeError', errorCode: undefined }]]);
   });
 });
