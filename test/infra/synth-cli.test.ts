@@ -193,6 +193,8 @@ describe('npx cdk synth', { concurrency: true }, () => {
       const refused = await firstRequest({});
       assert.equal(refused.result.statusCode, 503, refused.log);
       assert.match(refused.log, /"message":"configuration refresh failed"/);
+      // Error classes read as written, not as the minifier renamed them.
+      assert.match(refused.log, /"message":"configuration refresh failed".*"errorClass":"CredentialsProviderError"/);
       assert.deepEqual(ssm.calls, ['GetParametersByPath']);
       assert.equal(model.received.length, 1);
     } finally {

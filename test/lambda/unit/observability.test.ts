@@ -72,6 +72,17 @@ describe('summarizeRequest', () => {
     assert.deepEqual([plain.errorClass, plain.errorCode], ['AdapterError', 'UNKNOWN_MODEL']);
   });
 
+  test('the class is the error\'s own name, which minifying the bundle leaves alone, else its constructor\'s', () => {
+    // What esbuild's minifier makes of undici's `class SocketError extends UndiciError { name = 'SocketError' }`.
+    class t extends Error {
+      override name = 'SocketError';
+    }
+    class UnnamedError extends Error {}
+    const cases = [new t('x'), new UnnamedError('x'), new DOMException('x', 'TimeoutError'), new Error('x')];
+    const classes = cases.map((cause) => summarizeRequest(base({ error: new AdapterError('UPSTREAM_UNAVAILABLE', { cause }), response: { statusCode: 503, body: '{}' } })).errorClass);
+    assert.deepEqual(classes, ['SocketError', 'UnnamedError', 'TimeoutError', 'Error']);
+  });
+
   test('no answer at all is INTERNAL, 500; no valid userTag, no hash', () => {
     const summary = summarizeRequest(base({ response: undefined, userTag: null }));
     assert.deepEqual([summary.outcome, summary.status, summary.bytesOut, summary.userTagHash], ['INTERNAL', 500, 0, undefined]);
