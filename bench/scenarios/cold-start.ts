@@ -44,8 +44,8 @@ export const CDK_ESBUILD_OPTIONS = {
 /** The entry the stack deploys (infra/adapter-stack.ts). */
 export const HANDLER_ENTRY = 'lambda/handler.ts';
 
-/** The function's NODE_OPTIONS (infra/adapter-function.ts), which the cold process runs with. */
-export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
+/** The function's NODE_OPTIONS (infra/adapter-function.ts sets none), which the cold process runs with; a test holds the two together. */
+export const FUNCTION_NODE_OPTIONS = '';
 
 export function checkMirrorsInfra(): void {
   const infra = ADAPTER_BUNDLING;

@@ -29,7 +29,7 @@ describe('the adapter function', () => {
     full.template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1536, ReservedConcurrentExecutions: 100 });
   });
 
-  it("has exactly contract.md's environment, with source maps on", () => {
+  it("has exactly contract.md's environment, and no NODE_OPTIONS (source maps stay off at run time)", () => {
     const { properties } = adapterFunction(full.template);
     assert.deepEqual(properties.Environment, {
       Variables: {
@@ -42,7 +42,6 @@ describe('the adapter function', () => {
         UPSTREAM_ALLOWLIST: 'churn.models.internal,10.40.16.0/20,10.40.32.0/20',
         POWERTOOLS_SERVICE_NAME: 'contract-adapter',
         POWERTOOLS_METRICS_NAMESPACE: 'ContractAdapter',
-        NODE_OPTIONS: '--enable-source-maps',
       },
     });
     demo.template.hasResourceProperties('AWS::Lambda::Function', {

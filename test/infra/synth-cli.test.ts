@@ -156,6 +156,7 @@ describe('npx cdk synth', { concurrency: true }, () => {
     const { fn, asset } = adapterAsset(synth);
     const functionEnv = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
     const prefix = functionEnv.PARAMETER_PREFIX ?? '';
+    assert.equal(functionEnv.NODE_OPTIONS ?? '', FUNCTION_NODE_OPTIONS, 'the bench\'s cold processes run with the function\'s NODE_OPTIONS');
     const model = await startModelServer(answerJson('{"predictions":[[0.9,0.1]]}'));
     const ssm = await startSsmServer({ parameters: () => ({ [`${prefix}/models/iris/endpoint`]: `${model.url}/v1/models/iris:predict` }) });
     try {
@@ -167,9 +168,9 @@ describe('npx cdk synth', { concurrency: true }, () => {
             PATH: process.env.PATH,
             HOME: join(synth.outdir, '..'),
             ...functionEnv,
-            // The function's own NODE_OPTIONS (source maps), the loopback endpoints, and only
-            // what Lambda itself would add: a region and, when given, the role's credentials.
-            NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+            // The function's own environment (no NODE_OPTIONS), the loopback endpoints, and
+            // only what Lambda itself would add: a region and, when given, the role's credentials.
+            NODE_OPTIONS: functionEnv.NODE_OPTIONS ?? '',
             UPSTREAM_ALLOWLIST: '127.0.0.1/32',
             AWS_ENDPOINT_URL_SSM: ssm.url,
             AWS_REGION: 'eu-west-1',
