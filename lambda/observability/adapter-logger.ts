@@ -2,15 +2,15 @@
 // every line through a replacer function (for errors, bigints and cycles); a FlatLogItem
 // (log-formatter.ts) holds only strings, numbers and booleans, for which JSON.stringify without
 // one writes the same bytes. And the request line, the one line every invocation writes, is
-// built here from the Lambda context directly (`requestLine`) rather than through Powertools'
+// built here as text from the Lambda context (`requestLine`) rather than through Powertools'
 // per-line work (several environment reads, attribute-store merges, a reserved-key scan per
 // field), which cost more than the rest of the adapter's own work on a request. Tests hold
-// both to byte-for-byte what Powertools prints. In local mode's indented form (POWERTOOLS_DEV)
-// Powertools prints every line itself.
+// both to byte-for-byte what Powertools prints, compact in Lambda and indented in local mode
+// (POWERTOOLS_DEV), where Powertools writes through the global console.
 import { Console } from 'node:console';
 import { Logger, LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
-import { getXRayTraceIdFromEnv } from '@aws-lambda-powertools/commons/utils/env';
+import { getXRayTraceIdFromEnv, isDevMode } from '@aws-lambda-powertools/commons/utils/env';
 import type { Context } from 'aws-lambda';
 import { FlatLogFormatter, FlatLogItem } from './log-formatter.ts';
 
@@ -24,13 +24,25 @@ const LEVEL_OF: Readonly<Record<number, LineLevel>> = {
   [LogLevelThreshold.ERROR]: 'ERROR',
 };
 
+/** How JSON.stringify lays out an object's members: compact, or with Powertools' dev-mode indent of 4. */
+interface Layout {
+  /** Before each member's key. */
+  before: string;
+  colon: string;
+  /** Before the closing brace. */
+  end: string;
+  /** JSON.stringify's `space` argument for the same layout. */
+  space: number;
+}
+
+const COMPACT: Layout = { before: '', colon: ':', end: '', space: 0 };
+const INDENTED: Layout = { before: '\n    ', colon: ': ', end: '\n', space: 4 };
+
 export class AdapterLogger extends Logger {
   readonly #formatter: FlatLogFormatter;
-  /**
-   * Where Powertools writes outside dev mode: its own Console on stdout and stderr. Only when
-   * POWERTOOLS_DEV is unset; any value of it leaves printing to Powertools, which then decides.
-   */
-  readonly #console = (process.env.POWERTOOLS_DEV ?? '') === '' ? new Console({ stdout: process.stdout, stderr: process.stderr }) : undefined;
+  /** Where and how Powertools prints, decided as it decides (dev mode: the global console, indented). */
+  readonly #console: Console;
+  readonly #layout: Layout;
   /** What Powertools' addContext stored as this invocation's cold start (see getColdStart). */
   #coldStart = false;
   /** Whether Powertools writes timestamps in UTC (TZ unset or UTC, as in Lambda): its formatTimestamp reads TZ per line to decide. */
@@ -44,11 +56,14 @@ export class AdapterLogger extends Logger {
     const formatter = new FlatLogFormatter();
     super({ serviceName, logFormatter: formatter });
     this.#formatter = formatter;
+    const dev = isDevMode();
+    this.#console = dev ? console : new Console({ stdout: process.stdout, stderr: process.stderr });
+    this.#layout = dev ? INDENTED : COMPACT;
     // One line built the Powertools way and never printed, for the fields it resolves from its
     // options and environment once.
     const probe = this.createAndPopulateLogItem(LogLevelThreshold.INFO, '', []).getAttributes();
-    this.#serviceText = member('service', probe.service);
-    this.#samplingText = member('sampling_rate', probe.sampling_rate);
+    this.#serviceText = member(this.#layout, 'service', probe.service);
+    this.#samplingText = member(this.#layout, 'sampling_rate', probe.sampling_rate);
   }
 
   /** Powertools asks this once per addContext (injectLambdaContext's `before`); the answer is kept for requestLine. */
@@ -63,22 +78,22 @@ export class AdapterLogger extends Logger {
   }
 
   /**
-   * The text `this[level](message, fields)` prints after addContext(context), for a flat line
-   * outside dev mode; undefined otherwise (the caller then logs the usual way). The adapter
-   * appends no keys to its logger, so a line is Powertools' fields and `fields`. Built as
-   * text: the fields that are the same on every line of this container are serialised once.
+   * The text `this[level](message, fields)` prints after addContext(context), for a flat line;
+   * undefined otherwise (the caller then logs the usual way). The adapter appends no keys to
+   * its logger, so a line is Powertools' fields and `fields`. The fields that are the same on
+   * every line of this container are serialised once.
    */
   requestLine(level: LineLevel, message: string, fields: LogAttributes, context: Context): string | undefined {
-    if (this.#console === undefined) return undefined;
-    const rest = fieldsText(fields);
+    const layout = this.#layout;
+    const rest = fieldsText(layout, fields);
     if (rest === undefined) return undefined;
     const timestamp = this.#utc ? new Date().toISOString() : this.#formatter.formatTimestamp(new Date());
-    return (
-      `{"level":"${level}","message":${JSON.stringify(message)},"timestamp":${JSON.stringify(timestamp)}${this.#serviceText}` +
-      `${member('cold_start', this.#coldStart)}${this.#functionText(context)}${member('function_request_id', context.awsRequestId)}` +
-      `${this.#samplingText}${member('xray_trace_id', getXRayTraceIdFromEnv())}${member('tenant_id', (context as { tenantId?: string }).tenantId)}` +
-      `${rest}}`
-    );
+    const members =
+      `${member(layout, 'level', level)}${member(layout, 'message', message)}${member(layout, 'timestamp', timestamp)}${this.#serviceText}` +
+      `${member(layout, 'cold_start', this.#coldStart)}${this.#functionText(context)}${member(layout, 'function_request_id', context.awsRequestId)}` +
+      `${this.#samplingText}${member(layout, 'xray_trace_id', getXRayTraceIdFromEnv())}` +
+      `${member(layout, 'tenant_id', (context as { tenantId?: string }).tenantId)}${rest}`;
+    return `{${members.slice(1)}${layout.end}}`;
   }
 
   /** The function's name, ARN and memory, serialised once per container (the context repeats them every invocation). */
@@ -87,27 +102,28 @@ export class AdapterLogger extends Logger {
     if (cached !== undefined && cached.arn === context.invokedFunctionArn && cached.memory === context.memoryLimitInMB && cached.name === context.functionName) {
       return cached.text;
     }
+    const layout = this.#layout;
     const text =
-      member('function_arn', context.invokedFunctionArn) +
-      member('function_memory_size', context.memoryLimitInMB) +
-      member('function_name', context.functionName);
+      member(layout, 'function_arn', context.invokedFunctionArn) +
+      member(layout, 'function_memory_size', context.memoryLimitInMB) +
+      member(layout, 'function_name', context.functionName);
     this.#function = { arn: context.invokedFunctionArn, memory: context.memoryLimitInMB, name: context.functionName, text };
     return text;
   }
 
   /** Writes text (lines already serialised, `requestLine`'s among them) in one write, where Powertools prints at `level`. */
   printLines(level: LineLevel, text: string): void {
-    (this.#console ?? console)[METHOD[level]](text);
+    this.#console[METHOD[level]](text);
   }
 
   protected override printLog(logLevel: number, log: LogItem): void {
     const level = LEVEL_OF[logLevel];
     // Powertools' constructor may print (about sampling, say) before this class's fields exist.
-    if (!(#console in this) || this.#console === undefined || level === undefined || !(log instanceof FlatLogItem)) {
+    if (!(#console in this) || level === undefined || !(log instanceof FlatLogItem)) {
       super.printLog(logLevel, log);
       return;
     }
-    this.#console[METHOD[level]](JSON.stringify(log.getAttributes()));
+    this.#console[METHOD[level]](JSON.stringify(log.getAttributes(), null, this.#layout.space));
   }
 }
 
@@ -121,11 +137,12 @@ const INDEX_KEY = /^(?:0|[1-9][0-9]*)$/;
 
 const isEmpty = (value: unknown): boolean => value === undefined || value === null || value === '';
 
-/** `,"key":value` as JSON.stringify writes an object's member, or nothing for an empty value (Powertools drops those). */
-const member = (key: string, value: unknown): string => (isEmpty(value) ? '' : `,"${key}":${JSON.stringify(value)}`);
+/** `,"key":value` as JSON.stringify writes an object's member in `layout`, or nothing for an empty value (Powertools drops those). */
+const member = (layout: Layout, key: string, value: unknown): string =>
+  isEmpty(value) ? '' : `,${layout.before}"${key}"${layout.colon}${JSON.stringify(value)}`;
 
 /** The members for `fields`, as FlatLogFormatter (log-formatter.ts) keeps them; undefined for a line that is not flat. */
-function fieldsText(fields: LogAttributes): string | undefined {
+function fieldsText(layout: Layout, fields: LogAttributes): string | undefined {
   let text = '';
   for (const key in fields) {
     const value = fields[key];
@@ -133,7 +150,7 @@ function fieldsText(fields: LogAttributes): string | undefined {
     if ((type === 'object' && value !== null) || type === 'bigint' || type === 'function' || type === 'symbol' || OWN_KEYS.has(key) || INDEX_KEY.test(key)) {
       return undefined;
     }
-    if (!isEmpty(value)) text += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
+    if (!isEmpty(value)) text += `,${layout.before}${JSON.stringify(key)}${layout.colon}${JSON.stringify(value)}`;
   }
   return text;
 }

@@ -18,7 +18,7 @@ function printed(write: () => void): Array<[string, string]> {
   const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
   for (const [name, stream] of Object.entries(streams)) {
     stream.write = ((chunk: string | Uint8Array) => {
-      out.push([name, String(chunk).replace(/"timestamp":"[^"]*"/g, '"timestamp":"T"').replace(/"Timestamp":\d+/g, '"Timestamp":0')]);
+      out.push([name, String(chunk).replace(/"timestamp": ?"[^"]*"/g, '"timestamp":"T"').replace(/"Timestamp":\d+/g, '"Timestamp":0')]);
       return true;
     }) as typeof stream.write;
   }
@@ -120,7 +120,9 @@ describe('the request line', () => {
     }
   });
 
-  test('any flat fields and any context strings: what Powertools prints', () => {
+  for (const dev of ['', 'true']) {
+  test(`any flat fields and any context strings: what Powertools prints${dev ? ' (dev mode)' : ''}`, () => {
+    process.env.POWERTOOLS_DEV = dev;
     const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', '"', '\\', '\u2028', '\ud800'));
     const value = fc.oneof(text, fc.double(), fc.integer(), fc.boolean(), fc.constantFrom(undefined, null, -0));
     const key = fc.oneof(fc.string({ minLength: 1 }), fc.constantFrom('7', '01', 'route', 'message', 'level', '__proto__', 'constructor', 'toString'));
@@ -146,6 +148,23 @@ describe('the request line', () => {
       { numRuns: 300 },
     );
   });
+  }
+
+  test('the logger\'s other lines too, compact and indented: flat ones printed without Powertools\' replacer', () => {
+    for (const dev of ['', 'true']) {
+      process.env.POWERTOOLS_DEV = dev;
+      const write = (logger: Logger) => () => {
+        logger.addContext(context);
+        logger.info('configuration refreshed', { ms: 12.5 });
+        logger.warn('model config rejected', { model: 'iris', servingConfigHash: null, reason: 'schema' });
+        logger.error('nested', { errorClass: 'TypeError', detail: { a: [1, 2] } });
+        logger.debug('below the level');
+      };
+      const ours = printed(write(new AdapterLogger('contract-adapter')));
+      assert.equal(ours.length, 3);
+      assert.deepEqual(ours, printed(write(new Logger({ serviceName: 'contract-adapter' }))));
+    }
+  });
 
   test('follows the logger\'s level', () => {
     process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
@@ -157,9 +176,19 @@ describe('the request line', () => {
     assert.equal(logger.isLevelEnabled('INFO'), true);
   });
 
-  test('in dev mode (local mode\'s indented lines) Powertools prints it itself', () => {
+  test('in dev mode (local mode): indented, through the global console, as Powertools prints it', () => {
     process.env.POWERTOOLS_DEV = 'true';
-    assert.equal(new AdapterLogger('contract-adapter').requestLine('INFO', 'request', { ...ok }, context), undefined);
+    const { theirs, ours } = lines();
+    assert.deepEqual(ours, theirs);
+    assert.match(ours[0]![1], /^\{\n {4}"level": "INFO",\n {4}"message": "request",/);
+    assert.deepEqual(ours.map(([stream]) => stream), ['stdout', 'stderr', 'stderr']);
+  });
+
+  test('POWERTOOLS_DEV as Powertools reads it: "1" is dev mode, "false" is not', () => {
+    process.env.POWERTOOLS_DEV = '1';
+    assert.match(new AdapterLogger('contract-adapter').requestLine('INFO', 'request', { ...ok }, context) ?? '', /^\{\n {4}"level"/);
+    process.env.POWERTOOLS_DEV = 'false';
+    assert.match(new AdapterLogger('contract-adapter').requestLine('INFO', 'request', { ...ok }, context) ?? '', /^\{"level"/);
   });
 
   test('a line with a nested or bigint value, or one of Powertools\' own keys, is left to Powertools', () => {
