@@ -30,9 +30,9 @@ export function createHandler(appDeps: AppDeps) {
   const deps: ModelDeps = { ...appDeps, traced: telemetry.traced, logger: telemetry.logger, metrics: telemetry.metrics };
   // Middy runs `after` and `onError` in reverse order: contractErrors turns a failure into the
   // contract's body first, then observeRequest writes the request line with its EMF metrics,
-  // then the tracer closes the handler's subsegment. The tracer
-  // never records a response (B's result), and the logger never the event (B's body and keys),
-  // whatever POWERTOOLS_TRACER_CAPTURE_RESPONSE or POWERTOOLS_LOGGER_LOG_EVENT say.
+  // then the tracer closes the handler's subsegment. The tracer never records a response
+  // (B's result), and the logger never the event (B's body and keys), whatever
+  // POWERTOOLS_TRACER_CAPTURE_RESPONSE or POWERTOOLS_LOGGER_LOG_EVENT say.
   const handler = middy<GatewayEvent, HttpResult, Error, AdapterContext>();
   // With tracing off there is no tracer (telemetry.ts) and no middleware to ask it per request.
   if (telemetry.tracer) handler.use(captureLambdaHandler(telemetry.tracer, { captureResponse: false }) as Middleware);

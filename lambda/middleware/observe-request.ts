@@ -14,9 +14,9 @@ import type { AdapterContext, AdapterRequest } from './state.ts';
 /**
  * The request line and its EMF metrics, as Powertools' logger and publishStoredMetrics would
  * write them, in one write: on the hot path of every invocation, Powertools' own per-line work
- * and a second write cost more than the rest of what the adapter does for a request. Where
- * the logger cannot build the line that way (local mode's indented form), Powertools writes
- * both itself.
+ * and a second write cost more than the rest of what the adapter does for a request. A line
+ * the logger cannot build as text (one with a nested value; a summary never has one) goes
+ * through Powertools' logger and metrics instead.
  */
 function writeRequestLines({ logger, metrics, metricNames }: Telemetry, summary: RequestSummary, context: AdapterRequest['context']): void {
   const level = LINE_LEVEL[summaryLevel(summary.status)];

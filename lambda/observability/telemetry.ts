@@ -1,7 +1,9 @@
-// Powertools for AWS Lambda, created once per container: the Logger that writes the request
-// lines, the Metrics store behind the EMF lines, and the Tracer behind the X-Ray subsegments.
-// Each also reads its own POWERTOOLS_* variables (log level, POWERTOOLS_DEV for local mode's
-// indented lines); service name and namespace come from settings.ts.
+// Powertools for AWS Lambda, created once per container: the Logger behind every log line (the
+// request line built as text in its format, adapter-logger.ts), the Metrics behind the EMF
+// lines (a request's built beside its request line, in Metrics' format, metrics.ts), and the
+// Tracer behind the X-Ray subsegments. Each also reads its own POWERTOOLS_* variables (log
+// level, POWERTOOLS_DEV for local mode's indented lines); service name and namespace come
+// from settings.ts.
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { TelemetrySettings } from '../settings.ts';
 import { AdapterLogger } from './adapter-logger.ts';
