@@ -46,23 +46,46 @@ export interface MetricNames {
  * same for every request with the same set of them, so it is serialised once per set.
  */
 export function requestMetricsLine(summary: RequestSummary, names: MetricNames, now = Date.now()): string {
-  const metrics: Array<[name: string, unit: string, value: number]> = [['Requests', MetricUnit.Count, 1]];
-  if (summary.status >= 400) metrics.push(['Errors', MetricUnit.Count, 1]);
-  if (summary.modelMs !== undefined) metrics.push(['ModelLatency', MetricUnit.Milliseconds, summary.modelMs]);
-  if (summary.modelAttempts !== undefined && summary.modelAttempts > 1) metrics.push(['ModelRetries', MetricUnit.Count, summary.modelAttempts - 1]);
-  if (summary.cache === 'stale') metrics.push(['StaleServes', MetricUnit.Count, 1]);
-  let values = '';
-  for (const [name, , value] of metrics) values += `,"${name}":${JSON.stringify(value)}`;
-  return `{"_aws":{"Timestamp":${now},${definitions(names, metrics)},"model":${JSON.stringify(summary.model ?? NO_MODEL)},"outcome":${JSON.stringify(summary.outcome)}${values}}`;
+  let set = 0;
+  let values = ',"Requests":1';
+  if (summary.status >= 400) {
+    set |= ERRORS;
+    values += ',"Errors":1';
+  }
+  if (summary.modelMs !== undefined) {
+    set |= MODEL_LATENCY;
+    values += `,"ModelLatency":${JSON.stringify(summary.modelMs)}`;
+  }
+  if (summary.modelAttempts !== undefined && summary.modelAttempts > 1) {
+    set |= MODEL_RETRIES;
+    values += `,"ModelRetries":${JSON.stringify(summary.modelAttempts - 1)}`;
+  }
+  if (summary.cache === 'stale') {
+    set |= STALE_SERVES;
+    values += ',"StaleServes":1';
+  }
+  return `{"_aws":{"Timestamp":${now},${definitions(names, set)},"model":${JSON.stringify(summary.model ?? NO_MODEL)},"outcome":${JSON.stringify(summary.outcome)}${values}}`;
 }
 
-const definitionTexts = new Map<string, string>();
+/** The request metrics after Requests, in the order recordRequestMetrics adds them, as bits of a set. */
+const ERRORS = 1, MODEL_LATENCY = 2, MODEL_RETRIES = 4, STALE_SERVES = 8;
+const OPTIONAL: ReadonlyArray<[bit: number, name: string, unit: string]> = [
+  [ERRORS, 'Errors', MetricUnit.Count],
+  [MODEL_LATENCY, 'ModelLatency', MetricUnit.Milliseconds],
+  [MODEL_RETRIES, 'ModelRetries', MetricUnit.Count],
+  [STALE_SERVES, 'StaleServes', MetricUnit.Count],
+];
 
-/** From `"CloudWatchMetrics"` to the `service` dimension's value: what names these metrics. */
-function definitions(names: MetricNames, metrics: Array<[name: string, unit: string, value: number]>): string {
-  const key = `${names.namespace}\n${names.service}\n${metrics.map(([name]) => name).join(',')}`;
-  let text = definitionTexts.get(key);
+const definitionTexts = new WeakMap<MetricNames, Array<string | undefined>>();
+
+/** From `"CloudWatchMetrics"` to the `service` dimension's value: what names the metrics in `set`, serialised once per set. */
+function definitions(names: MetricNames, set: number): string {
+  let texts = definitionTexts.get(names);
+  if (texts === undefined) definitionTexts.set(names, (texts = []));
+  let text = texts[set];
   if (text === undefined) {
+    const metrics = [{ Name: 'Requests', Unit: MetricUnit.Count as string }];
+    for (const [bit, name, unit] of OPTIONAL) if (set & bit) metrics.push({ Name: name, Unit: unit });
     const cloudWatchMetrics = [
       {
         Namespace: names.namespace,
@@ -70,11 +93,10 @@ function definitions(names: MetricNames, metrics: Array<[name: string, unit: str
           ['service', 'model'],
           ['service', 'outcome'],
         ],
-        Metrics: metrics.map(([name, unit]) => ({ Name: name, Unit: unit })),
+        Metrics: metrics,
       },
     ];
-    text = `"CloudWatchMetrics":${JSON.stringify(cloudWatchMetrics)}},"service":${JSON.stringify(names.service)}`;
-    definitionTexts.set(key, text);
+    text = texts[set] = `"CloudWatchMetrics":${JSON.stringify(cloudWatchMetrics)}},"service":${JSON.stringify(names.service)}`;
   }
   return text;
 }

@@ -213,6 +213,30 @@ describe('the request\'s EMF line', () => {
     });
   }
 
+  test('any request\'s metrics: what Powertools\' Metrics publishes', () => {
+    const summary = fc.record({
+      status: fc.constantFrom(200, 404, 422, 502, 504),
+      outcome: fc.constantFrom('OK', 'UNKNOWN_MODEL', 'UPSTREAM_ERROR'),
+      model: fc.option(fc.constantFrom('iris', 'churn-v2'), { nil: undefined }),
+      modelMs: fc.option(fc.double({ min: 0, max: 60_000, noNaN: true }), { nil: undefined }),
+      modelAttempts: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+      cache: fc.option(fc.constantFrom('hit', 'miss', 'stale'), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(summary, (fields) => {
+        const request = { ...refused, ...fields } as RequestSummary;
+        const metrics = new Metrics({ serviceName: 'contract-adapter', namespace: 'ContractAdapter' });
+        const theirs = printed(() => {
+          recordRequestMetrics(metrics, request);
+          metrics.publishStoredMetrics();
+        });
+        const ours = printed(() => process.stdout.write(`${requestMetricsLine(request, { namespace: 'ContractAdapter', service: 'contract-adapter' })}\n`));
+        assert.deepEqual(ours, theirs);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test('off where Powertools\' Metrics is off', () => {
     assert.equal(new AdapterMetrics({ namespace: 'N', serviceName: 's' }).enabled, true);
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
