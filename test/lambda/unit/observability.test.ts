@@ -107,6 +107,16 @@ describe('userTagHasher', () => {
 });
 
 describe('observeRequest', () => {
+  /** One answered request through observeRequest's `before` and `after`: B's answer must come out as it went in. */
+  const answerThrough = (telemetry: Telemetry): void => {
+    const middleware = observeRequest(telemetry);
+    const response = { statusCode: 200, headers: {}, body: '{"userTag":"t","result":1}' };
+    const request = { event: {}, context: {}, response, error: undefined, internal: {} } as unknown as AdapterRequest;
+    middleware.before?.(request);
+    middleware.after?.(request);
+    assert.equal(request.response, response);
+  };
+
   test('a failure while writing the line or the metrics never takes B\'s answer away, and is logged', () => {
     const logged: Array<[string, string, unknown]> = [];
     const record = (level: string) => (message: string, fields?: unknown) => logged.push([level, message, fields]);
@@ -122,12 +132,7 @@ describe('observeRequest', () => {
       traced: untraced,
       hashUserTag: userTagHasher(KEY),
     } as unknown as Telemetry;
-    const middleware = observeRequest(telemetry);
-    const response = { statusCode: 200, headers: {}, body: '{"userTag":"t","result":1}' };
-    const request = { event: {}, context: {}, response, error: undefined, internal: {} } as unknown as AdapterRequest;
-    middleware.before?.(request);
-    middleware.after?.(request);
-    assert.equal(request.response, response);
+    answerThrough(telemetry);
     assert.deepEqual(
       logged.map(([level, message]) => `${level} ${message}`),
       ['info request', 'error request summary failed'],
@@ -155,12 +160,7 @@ describe('observeRequest', () => {
       traced: untraced,
       hashUserTag: userTagHasher(KEY),
     } as unknown as Telemetry;
-    const middleware = observeRequest(telemetry);
-    const response = { statusCode: 200, headers: {}, body: '{"userTag":"t","result":1}' };
-    const request = { event: {}, context: {}, response, error: undefined, internal: {} } as unknown as AdapterRequest;
-    middleware.before?.(request);
-    middleware.after?.(request);
-    assert.equal(request.response, response);
+    answerThrough(telemetry);
     assert.deepEqual(printed, []);
     assert.deepEqual(logged, [['error', 'request summary failed', { errorClass: 'TypeError', errorCode: undefined }]]);
   });
