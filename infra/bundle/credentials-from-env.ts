@@ -7,9 +7,9 @@
 // function gets its execution role's credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
 // and AWS_SESSION_TOKEN, so the chain always stopped at its first link, which is this one.
 //
-// The SDK still caches and signs as before: it asks this provider for credentials before
-// signing, and fromEnv only reads the environment (with AWS_CREDENTIAL_EXPIRATION, if set, as
-// the expiry). Where the environment has no credentials (a runtime that serves them from a
+// The SDK signs as before: it asks this provider for credentials before each signing (the
+// old chain kept what it found; this reads the environment again, which costs next to
+// nothing), with AWS_CREDENTIAL_EXPIRATION, if set, as the expiry. Where the environment has no credentials (a runtime that serves them from a
 // metadata endpoint instead) fromEnv throws "Unable to find environment variable credentials",
 // the configuration refresh fails and is logged: this file is then the thing to remove.
 import { fromEnv } from '@aws-sdk/credential-provider-env';
