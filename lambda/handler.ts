@@ -17,6 +17,9 @@ import { modelConnections } from './upstream/connections.ts';
 import { tlsAgents } from './upstream/tls-agents.ts';
 import { readSettings, readTelemetrySettings, type Settings } from './settings.ts';
 
+/** Lambda's longest timeout: no deadline can be longer. */
+const MAX_LAMBDA_MS = 900_000;
+
 const telemetry = await createTelemetry(readTelemetrySettings());
 const log = telemetry.logger;
 
@@ -45,7 +48,9 @@ function build(settings: Settings) {
       recordRefresh(telemetry.metrics, ok);
     },
   });
-  const connect = { connectTimeoutMs: settings.upstreamTimeoutMs, allowlist: settings.upstreamAllowlist };
+  // Each call's deadline bounds its own connect (upstream/connector.ts); undici's cap on
+  // connecting is only a safety net, above any deadline a model config can set.
+  const connect = { connectTimeoutMs: MAX_LAMBDA_MS, allowlist: settings.upstreamAllowlist };
   const connections = modelConnections(connect);
   const tlsConnections = tlsAgents((tls) => modelConnections({ ...connect, tls }));
   return createHandler({ settings, registry, dispatcher: connections.pool, newConnection: connections.newConnection, tlsConnections, telemetry });

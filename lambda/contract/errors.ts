@@ -24,6 +24,9 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** Where a model call was when its deadline passed (upstream/call-model.ts). */
+export type TimeoutPhase = 'queued' | 'dns' | 'connect' | 'tls' | 'headers' | 'body';
+
 export interface AdapterErrorOptions {
   /** INVALID_REQUEST only: a fixed description of the broken rule, naming the field. */
   detail?: string;
@@ -35,6 +38,8 @@ export interface AdapterErrorOptions {
   retryAfter?: number;
   /** METHOD_NOT_ALLOWED: the methods the route takes, for the Allow header. */
   allow?: string;
+  /** UPSTREAM_TIMEOUT from a model call: the phase the deadline cut, for the log line only. */
+  timeoutPhase?: TimeoutPhase;
   /** Kept for the log line (its class and code, never its message), never sent to B. */
   cause?: unknown;
 }
@@ -48,6 +53,7 @@ export class AdapterError extends Error {
   readonly details: string | undefined;
   readonly retryAfter: number | undefined;
   readonly allow: string | undefined;
+  readonly timeoutPhase: TimeoutPhase | undefined;
 
   constructor(code: ErrorCode, options: AdapterErrorOptions = {}) {
     super(code, options.cause === undefined ? undefined : { cause: options.cause });
@@ -57,6 +63,7 @@ export class AdapterError extends Error {
     this.details = options.details;
     this.retryAfter = options.retryAfter;
     this.allow = options.allow;
+    this.timeoutPhase = options.timeoutPhase;
   }
 }
 

@@ -52,6 +52,8 @@ export interface RequestSummary {
   /** Only for a userTag that passed validation; see user-tag-hash.ts. */
   userTagHash?: string;
   upstreamStatus?: number;
+  /** UPSTREAM_TIMEOUT from a model call: the phase the deadline cut (dns, connect, tls, headers, body, queued). */
+  timeoutPhase?: string;
   /** The class and code of what went wrong underneath (SocketError, UND_ERR_SOCKET), never its message. */
   errorClass?: string;
   errorCode?: string;
@@ -98,6 +100,7 @@ export function summarizeRequest(input: SummaryInput): RequestSummary {
     cache: record.cache,
     userTagHash: input.userTag === null ? undefined : input.hashUserTag(input.userTag),
     upstreamStatus: error?.upstreamStatus,
+    timeoutPhase: error?.timeoutPhase,
     errorClass: underneath.errorClass as string | undefined,
     errorCode: underneath.errorCode as string | undefined,
   };

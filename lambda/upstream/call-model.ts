@@ -1,12 +1,14 @@
 // The one call to a model: undici's dispatch on a keep-alive Agent (global fetch costs several
-// times the CPU and follows redirects). One deadline covers connecting, the headers and the
-// whole body, a retry included; the body is capped while it arrives, so memory stays bounded.
+// times the CPU and follows redirects). One deadline covers the whole exchange: the lookup,
+// the TCP connect and TLS handshake (connector.ts), waiting for the headers and reading the
+// body, a retry included; the body is capped while it arrives, so memory stays bounded.
 // A small dispatch handler collects the answer: undici's `request` would wrap it in a stream
 // and tie an abort signal to it, which cost more per call than the rest of the adapter.
 import type { Dispatcher } from 'undici';
-import { AdapterError } from '../contract/errors.ts';
+import { AdapterError, type TimeoutPhase } from '../contract/errors.ts';
 import { singleJsonText } from '../contract/json-text.ts';
 import type { Endpoint } from '../config/endpoint.ts';
+import { CallConnection, dispatchWith } from './connector.ts';
 import { ADDRESS_NOT_ALLOWED } from './lookup.ts';
 import { clampRetryAfter, errorForStatus } from './status.ts';
 
@@ -55,12 +57,13 @@ export function callModel(dispatcher: Dispatcher, call: ModelCall): Promise<stri
 }
 
 /**
- * A connection that failed before any byte of the answer came back: the keep-alive socket the
- * pool handed out was already dead (the model closed it while the Lambda was frozen, and the
- * FIN or RST only shows when the request is written), or the model dropped the connection
- * without answering. B has seen nothing, so the request goes once more on a new connection
- * (not back to the pool, where the other idle sockets may be just as dead), under the same
- * deadline. Anything after the status line is never retried.
+ * A pooled keep-alive socket that failed before any byte of the answer came back was already
+ * dead: the model closed it while the Lambda was frozen, and the FIN or RST only shows when
+ * the request is written. The model cannot have acted on the request, so it goes once more on
+ * a new connection (not back to the pool, where the other idle sockets may be just as dead),
+ * under the same deadline. The same failure on a connection opened for this call means the
+ * model took the connection and dropped it, maybe after reading the request: a job API must
+ * not receive it twice, so that is never retried, and nor is anything after the status line.
  */
 const RESET_BEFORE_RESPONSE = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
@@ -79,8 +82,16 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
   readonly #reject: (error: AdapterError) => void;
   readonly #timer: NodeJS.Timeout;
   #controller: Dispatcher.DispatchController | undefined;
+  /** The connection the current attempt waits for, until undici writes the request on one. */
+  #connection = new CallConnection();
+  /** Where the exchange is once the request is written: waiting for the headers, or reading the body. */
+  #phase: 'headers' | 'body' | undefined;
+  /** Whether the current attempt's request went out on a pooled socket rather than one opened for it. */
+  #onPooledSocket = false;
   /** Set once the deadline passed or the caller gave up: whatever happens next is a timeout. */
   #abortReason: Error | undefined;
+  /** The phase the deadline (or the caller) cut. */
+  #timedOutIn: TimeoutPhase | undefined;
   #status = 0;
   /** The error of a non-2xx answer, whose body is never passed on or logged. */
   #failure: AdapterError | undefined;
@@ -117,7 +128,7 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
   send(): void {
     this.#attempts++;
     this.#call.onAttempt?.();
-    this.#dispatcher.dispatch(this.#options, this);
+    dispatchWith(this.#connection, () => this.#dispatcher.dispatch(this.#options, this));
   }
 
   /** The one retry, on a new connection; this handler serves it too (nothing of the first arrived). */
@@ -125,24 +136,42 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
     this.#attempts++;
     this.#call.onAttempt?.();
     this.#controller = undefined;
+    this.#phase = undefined;
+    this.#connection = new CallConnection();
     this.#retryConnection = this.#call.newConnection?.(this.#call.endpoint.origin);
-    (this.#retryConnection ?? this.#dispatcher).dispatch(this.#options, this);
+    const dispatcher = this.#retryConnection ?? this.#dispatcher;
+    dispatchWith(this.#connection, () => dispatcher.dispatch(this.#options, this));
   }
 
-  /** Before the request has started, undici has nothing to abort yet: onRequestStart does it. */
+  /**
+   * Once the request is written undici aborts it (and destroys its socket) and tells
+   * onResponseError. Before that it has nothing to abort: the call answers now, and the
+   * connection being opened for it, if any, is destroyed.
+   */
   readonly #abort = (reason: unknown): void => {
     if (this.#settled || this.#abortReason) return;
     this.#abortReason = reason instanceof Error ? reason : new DOMException('model call aborted', 'AbortError');
-    this.#controller?.abort(this.#abortReason);
+    this.#timedOutIn = this.#phase ?? this.#connection.phase ?? 'queued';
+    if (this.#controller) return this.#controller.abort(this.#abortReason);
+    this.#connection.close();
+    this.#settle(this.#timeout(this.#abortReason));
   };
+
+  #timeout(cause: unknown): AdapterError {
+    return new AdapterError('UPSTREAM_TIMEOUT', { cause, timeoutPhase: this.#timedOutIn });
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
+    this.#phase = 'headers';
+    this.#onPooledSocket = !this.#connection.opened;
+    this.#connection.close();
     if (this.#abortReason) controller.abort(this.#abortReason);
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    if (statusCode < 200) return; // informational: the answer follows
+    if (statusCode < 200) return; // informational (102, 103; interim-responses.ts drops 100): the answer follows
+    this.#phase = 'body';
     this.#status = statusCode;
     if (statusCode >= 300) {
       const code = errorForStatus(statusCode);
@@ -186,12 +215,12 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
     // Once the status said what failed, losing its body changes nothing.
     if (this.#failure) return this.#settle(this.#failure);
-    if (this.#abortReason) return this.#settle(new AdapterError('UPSTREAM_TIMEOUT', { cause: error }));
+    if (this.#abortReason) return this.#settle(this.#timeout(error));
     const code = (error as { code?: unknown }).code;
-    if (this.#attempts === 1 && this.#status === 0 && !this.#settled && typeof code === 'string' && RESET_BEFORE_RESPONSE.has(code)) {
-      return this.#retry();
-    }
-    this.#settle(new AdapterError(classifyNetworkError(error), { cause: error }));
+    const retryable = this.#attempts === 1 && this.#onPooledSocket && this.#status === 0 && !this.#settled;
+    if (retryable && typeof code === 'string' && RESET_BEFORE_RESPONSE.has(code)) return this.#retry();
+    const network = classifyNetworkError(error);
+    this.#settle(new AdapterError(network, { cause: error, timeoutPhase: network === 'UPSTREAM_TIMEOUT' ? (this.#phase ?? 'connect') : undefined }));
   }
 
   #answer(): string | AdapterError {
@@ -216,6 +245,7 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
     if (this.#settled) return;
     this.#settled = true;
     clearTimeout(this.#timer);
+    this.#connection.close();
     this.#call.signal?.removeEventListener('abort', this.#onCallerAbort);
     // The answer is complete or given up by now; the retry's connection is not kept.
     this.#retryConnection?.destroy().catch(() => undefined);
@@ -228,7 +258,7 @@ function classifyNetworkError(error: unknown): 'UPSTREAM_TIMEOUT' | 'UPSTREAM_ER
   const code = String((error as { code?: unknown })?.code ?? '');
   // The endpoint's host name resolved outside UPSTREAM_ALLOWLIST: a configuration fault.
   if (code === ADDRESS_NOT_ALLOWED) return 'CONFIG_UNAVAILABLE';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'UPSTREAM_TIMEOUT';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'UPSTREAM_TIMEOUT';
   if (TLS_FAILURE.test(code)) return 'UPSTREAM_ERROR';
   return 'UPSTREAM_UNAVAILABLE';
 }

@@ -11,3 +11,9 @@ declare module 'undici/lib/dispatcher/client.js' {
   const ClientClass: typeof Client;
   export default ClientClass;
 }
+
+declare module 'undici/lib/core/connect.js' {
+  import type { buildConnector } from 'undici';
+  const build: typeof buildConnector;
+  export default build;
+}

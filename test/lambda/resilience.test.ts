@@ -1,7 +1,9 @@
-// Resilience (the hardening issue, item 4), through the real handler, undici agent and SDK:
-// one retry on a connection that failed before any byte of the answer (the stale keep-alive
-// socket a Lambda finds after a freeze), never more, never after the headers, always inside
-// the deadline; and an SSM wait bounded by the Lambda's remaining time.
+// Resilience (the hardening issue, item 4, and the edge-guarantees issue, item 6), through the
+// real handler, undici agent and SDK: one retry on a pooled keep-alive socket that failed
+// before any byte of the answer (the stale socket a Lambda finds after a freeze), never on a
+// connection opened for the request (the model may have read it), never more, never after
+// the headers, always inside the deadline; and an SSM wait bounded by the Lambda's remaining
+// time.
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -100,35 +102,68 @@ describe('the retry\'s new connection passes the same checks', () => {
     const answers: Record<string, FakeAnswer> = { 'rebind.internal': { address: '127.0.0.1' } };
     const dns = fakeDns(answers);
     t.after(() => dns.restore());
-    const model = await startModelServer((req) => {
+    // The first request is answered and leaves its socket in the pool; on the second, the model
+    // drops the pooled socket and the name now points at the metadata address.
+    const model = await startModelServer(staleAfterFirst((socket) => {
       answers['rebind.internal'] = { address: '169.254.169.254' };
-      req.socket.destroy();
-    });
+      socket.destroy();
+    }));
     t.after(() => model.close());
     const h = await setup({ parameters: { [endpointParameter('rebind')]: `http://rebind.internal:${model.port}/predict` } });
     t.after(() => h.close());
+    const askRebind = () => h.invoke(restEvent({ path: predictPath('rebind'), body: envelope(TAG, {}) }));
+    expectSuccess(await askRebind(), TAG);
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const watch = watchConnections();
     t.after(() => watch.stop());
-    expectError(await h.invoke(restEvent({ path: predictPath('rebind'), body: envelope(TAG, {}) })), 503, 'CONFIG_UNAVAILABLE', TAG);
-    assert.equal(model.received.length, 1);
+    expectError(await askRebind(), 503, 'CONFIG_UNAVAILABLE', TAG);
+    assert.equal(model.received.length, 2);
     assert.deepEqual(dns.asked, ['rebind.internal', 'rebind.internal'], 'looked up again for the new connection');
-    assert.deepEqual(watch.attempts.filter((attempt) => attempt.port === model.port), [{ address: '127.0.0.1', port: model.port }]);
+    assert.deepEqual(watch.attempts.filter((attempt) => attempt.port === model.port), [], 'the retry connected nowhere');
   });
 });
 
-describe('a model that always resets: exactly 2 attempts, then 503', () => {
+describe('a model that always resets', () => {
   for (const [name, kill] of [
-    ['FIN', (req: IncomingMessage) => void req.socket.destroy()],
-    ['RST', (req: IncomingMessage) => void req.socket.resetAndDestroy()],
+    ['FIN', (socket: Socket) => void socket.destroy()],
+    ['RST', (socket: Socket) => void socket.resetAndDestroy()],
   ] as const) {
-    test(`every connection ${name}s without answering`, async () => {
-      s.model.behave((req) => kill(req));
-      const before = s.model.received.length;
+    test(`${name} on a pooled socket, and on the retry's new connection: exactly 2 attempts, then 503`, async (t) => {
+      // Answers the first request on each connection... and then every later one kills it,
+      // including the retry's (the served set is per socket, and the retry's is new but is
+      // killed below as soon as it asks).
+      let killAll = false;
+      const model = await startModelServer((req, res) => {
+        if (killAll) return kill(req.socket);
+        killAll = true;
+        answerJson('{"ok":true}', 200, { 'keep-alive': 'timeout=60' })(req, res, '');
+      });
+      t.after(() => model.close());
+      const h = await setup({ parameters: { [endpointParameter('resets')]: `${model.url}/predict` } });
+      t.after(() => h.close());
+      const askResets = () => h.invoke(restEvent({ path: predictPath('resets'), body: envelope(TAG, {}) }));
+      expectSuccess(await askResets(), TAG);
+      await new Promise((resolve) => setTimeout(resolve, 50));
       const logs = captureLogs();
-      expectError(await ask(), 503, 'UPSTREAM_UNAVAILABLE', TAG);
-      assert.equal(s.model.received.length - before, 2);
+      expectError(await askResets(), 503, 'UPSTREAM_UNAVAILABLE', TAG);
+      assert.equal(model.received.length, 3, 'the first request, the one on the pooled socket, its one retry');
+      assert.equal(model.connections, 2);
       const line = lastLine(logs);
       assert.equal(line.modelAttempts, 2);
+      assert.equal(line.outcome, 'UPSTREAM_UNAVAILABLE');
+    });
+
+    test(`${name} on a connection opened for the request: 1 attempt, no second POST, 503`, async (t) => {
+      const model = await startModelServer((req) => kill(req.socket));
+      t.after(() => model.close());
+      const h = await setup({ parameters: { [endpointParameter('resets')]: `${model.url}/predict` } });
+      t.after(() => h.close());
+      const logs = captureLogs();
+      expectError(await h.invoke(restEvent({ path: predictPath('resets'), body: envelope(TAG, {}) })), 503, 'UPSTREAM_UNAVAILABLE', TAG);
+      assert.equal(model.received.length, 1, 'the model read the request once');
+      assert.equal(model.connections, 1);
+      const line = lastLine(logs);
+      assert.equal(line.modelAttempts, 1);
       assert.equal(line.outcome, 'UPSTREAM_UNAVAILABLE');
     });
   }
@@ -169,27 +204,40 @@ describe('what is never retried', () => {
 });
 
 describe('the retry stays inside the deadline', () => {
-  test('a model that resets after 200 ms every time, deadline 300 ms: 504 at the deadline, 2 attempts', async () => {
-    s.model.behave((req) => {
-      setTimeout(() => req.socket.destroy(), 200);
+  /** A model whose first request per server is answered; every later one is reset after `ms`. */
+  async function warmThenResetAfter(t: { after(fn: () => unknown): void }, ms: number) {
+    let answered = false;
+    const model = await startModelServer((req, res) => {
+      if (!answered) {
+        answered = true;
+        return answerJson('{"ok":true}', 200, { 'keep-alive': 'timeout=60' })(req, res, '');
+      }
+      setTimeout(() => req.socket.destroy(), ms);
     });
-    const before = s.model.received.length;
+    t.after(() => model.close());
+    const h = await setup({ env: { UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) }, parameters: { [endpointParameter('late')]: `${model.url}/predict` } });
+    t.after(() => h.close());
+    const askLate = (context = lambdaContext()) => h.invoke(restEvent({ path: predictPath('late'), body: envelope(TAG, {}) }), context);
+    expectSuccess(await askLate(), TAG);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return { model, askLate };
+  }
+
+  test('a pooled socket reset after 200 ms, the retry reset after 200 ms too, deadline 300 ms: 504 at the deadline, 2 attempts', async (t) => {
+    const { model, askLate } = await warmThenResetAfter(t, 200);
     const started = performance.now();
-    expectError(await ask(), 504, 'UPSTREAM_TIMEOUT', TAG);
+    expectError(await askLate(), 504, 'UPSTREAM_TIMEOUT', TAG);
     const elapsed = performance.now() - started;
     assert.ok(elapsed >= TIMEOUT_MS - 5 && elapsed < TIMEOUT_MS + 250, `answered in ${Math.round(elapsed)} ms`);
-    assert.equal(s.model.received.length - before, 2, 'the retry started at 200 ms and was cut at 300 ms');
+    assert.equal(model.received.length, 3, 'the warm-up, then the retry started at 200 ms and was cut at 300 ms');
   });
 
-  test('a reset when the deadline has already passed is not retried', async () => {
+  test('a reset when the deadline has already passed is not retried', async (t) => {
     // The Lambda has 700 ms left, less the 500 ms margin: a 200 ms deadline. The model resets at 250 ms.
-    s.model.behave((req) => {
-      setTimeout(() => req.socket.destroy(), 250);
-    });
-    const before = s.model.received.length;
-    expectError(await ask('iris', lambdaContext(700)), 504, 'UPSTREAM_TIMEOUT', TAG);
+    const { model, askLate } = await warmThenResetAfter(t, 250);
+    expectError(await askLate(lambdaContext(700)), 504, 'UPSTREAM_TIMEOUT', TAG);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(s.model.received.length - before, 1);
+    assert.equal(model.received.length, 2, 'the warm-up and the one attempt');
   });
 });
 

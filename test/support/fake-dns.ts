@@ -2,7 +2,8 @@
 // calls for every host name) answers chosen names itself and leaves the others alone.
 import dns from 'node:dns';
 
-export type FakeAnswer = { address: string } | { error: 'ENOTFOUND' | 'EAI_AGAIN' };
+/** An address, a resolver error, or no answer ever (a resolver that does not reply). */
+export type FakeAnswer = { address: string } | { error: 'ENOTFOUND' | 'EAI_AGAIN' } | { hang: true };
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address?: string | dns.LookupAddress[], family?: number) => void;
 
@@ -16,6 +17,7 @@ export function fakeDns(answers: Record<string, FakeAnswer>): { asked: string[];
     const answer = answers[hostname.toLowerCase()];
     if (!answer) return (original as (...args: unknown[]) => void)(hostname, options, callback);
     asked.push(hostname);
+    if ('hang' in answer) return;
     process.nextTick(() => {
       if ('error' in answer) {
         const error = Object.assign(new Error(`getaddrinfo ${answer.error} ${hostname}`), { code: answer.error, hostname, syscall: 'getaddrinfo' });

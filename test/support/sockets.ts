@@ -13,6 +13,8 @@ export interface ConnectionAttempt {
 
 export interface ConnectionWatch {
   attempts: ConnectionAttempt[];
+  /** Every client socket made while watching (a TLS socket's own TCP socket among them). */
+  sockets: Socket[];
   /** Attempts to anything but the given ports (the loopback SSM endpoint's, say). */
   except(...ports: number[]): ConnectionAttempt[];
   stop(): void;
@@ -20,13 +22,16 @@ export interface ConnectionWatch {
 
 export function watchConnections(): ConnectionWatch {
   const attempts: ConnectionAttempt[] = [];
+  const sockets: Socket[] = [];
   const onSocket = (message: unknown): void => {
     const { socket } = message as { socket: Socket };
+    sockets.push(socket);
     socket.on('connectionAttempt', (address: string, port: number) => attempts.push({ address, port }));
   };
   dc.subscribe('net.client.socket', onSocket);
   return {
     attempts,
+    sockets,
     except: (...ports) => attempts.filter((attempt) => !ports.includes(attempt.port)),
     stop: () => dc.unsubscribe('net.client.socket', onSocket),
   };

@@ -42,6 +42,7 @@ describe('summarizeRequest', () => {
       cache: 'hit',
       userTagHash: sipHash24Hex(KEY, Buffer.from('b-42')),
       upstreamStatus: undefined,
+      timeoutPhase: undefined,
       errorClass: undefined,
       errorCode: undefined,
     });
