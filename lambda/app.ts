@@ -5,6 +5,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { AdapterError } from './contract/errors.ts';
 import type { HttpResult } from './contract/response.ts';
+import { withinLambdaLimit } from './contract/result-size.ts';
 import { predictEnsemble } from './ensembles/predict-ensemble.ts';
 import { explain } from './explain.ts';
 import type { GatewayEvent } from './http/event.ts';
@@ -42,24 +43,27 @@ export function createHandler(appDeps: AppDeps) {
     .use(contractErrors())
     .use(routeRequest())
     .use(requestBody(settings))
-    .handler(async (_event, context, { signal }) => {
-      const state = context.adapter;
-      if (!state?.route) throw new AdapterError('INTERNAL');
-      // Without a Lambda context (a direct call), the model's own deadline is the only bound.
-      const timeLeft = () =>
-        typeof context.getRemainingTimeInMillis === 'function'
-          ? context.getRemainingTimeInMillis() - settings.deadlineMarginMs
-          : Number.POSITIVE_INFINITY;
-      const { route } = state;
-      const record = (context.record ??= newRequestRecord());
+    .handler(async (_event, context, { signal }) => withinLambdaLimit(await answer(context, signal)));
 
-      if (route.name === 'listModels') {
-        return listModels(await currentSnapshot(deps, { timeLeft, record }));
-      }
-      if (!state.envelope) throw new AdapterError('INTERNAL');
-      const request = { http: state.http, envelope: state.envelope, timeLeft, signal, record };
-      if (route.name === 'predictEnsemble') return predictEnsemble(deps, { ...request, ensemble: route.ensemble });
-      if (route.name === 'explain') return explain(deps, { ...request, model: route.model });
-      return predict(deps, { ...request, model: route.model });
-    });
+  /** The route's answer for a request the middlewares have read (route-request.ts, request-body.ts). */
+  async function answer(context: AdapterContext, signal: AbortSignal): Promise<HttpResult> {
+    const state = context.adapter;
+    if (!state?.route) throw new AdapterError('INTERNAL');
+    // Without a Lambda context (a direct call), the model's own deadline is the only bound.
+    const timeLeft = () =>
+      typeof context.getRemainingTimeInMillis === 'function'
+        ? context.getRemainingTimeInMillis() - settings.deadlineMarginMs
+        : Number.POSITIVE_INFINITY;
+    const { route } = state;
+    const record = (context.record ??= newRequestRecord());
+
+    if (route.name === 'listModels') {
+      return listModels(await currentSnapshot(deps, { timeLeft, record }));
+    }
+    if (!state.envelope) throw new AdapterError('INTERNAL');
+    const request = { http: state.http, envelope: state.envelope, timeLeft, signal, record };
+    if (route.name === 'predictEnsemble') return predictEnsemble(deps, { ...request, ensemble: route.ensemble });
+    if (route.name === 'explain') return explain(deps, { ...request, model: route.model });
+    return predict(deps, { ...request, model: route.model });
+  }
 }

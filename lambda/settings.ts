@@ -49,6 +49,9 @@ function prefix(env: Env): string {
   return trimmed;
 }
 
+/** The deepest `data` the adapter handles end to end (test/lambda/catalogue-h-deep-json.test.ts). */
+export const MAX_JSON_DEPTH_LIMIT = 1_000;
+
 export function readSettings(env: Env = process.env): Settings {
   let upstreamAllowlist: Allowlist;
   try {
@@ -62,7 +65,10 @@ export function readSettings(env: Env = process.env): Settings {
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 900_000),
     maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 1_048_576, 1, 10_485_760),
     maxResponseBytes: integer(env, 'MAX_RESPONSE_BYTES', 5_242_880, 1, 100_000_000),
-    maxJsonDepth: integer(env, 'MAX_JSON_DEPTH', 64, 1, 10_000),
+    // 1,000 at most: past a few thousand levels the parsers with a reviver (Middy's prototype
+    // guard, the lossless one) and JSON.stringify run out of stack, and a valid body would be
+    // called invalid JSON or answered 500. The CDK stack has the same cap.
+    maxJsonDepth: integer(env, 'MAX_JSON_DEPTH', 64, 1, MAX_JSON_DEPTH_LIMIT),
     upstreamAllowlist,
     deadlineMarginMs: 500,
     ssmBudgetMs: 3_000,

@@ -71,6 +71,21 @@ export function matchResource(path: string, resources: readonly string[] = CONTR
   return { resource: '/{proxy+}', pathParameters: { proxy: segments.map(decode).join('/') } };
 }
 
+/**
+ * Sets `name` as an own property of `target`. Assignment would treat `__proto__` as the
+ * object's prototype, and `??=` finds Object.prototype's `constructor` or `toString`: a query
+ * or header by such a name must become a key like any other, as API Gateway makes it.
+ */
+function setOwn<T>(target: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** Appends `value` to the list under `name`, an own property only. */
+function pushOwn(target: Record<string, string[]>, name: string, value: string): void {
+  if (Object.hasOwn(target, name)) (target[name] as string[]).push(value);
+  else setOwn(target, name, [value]);
+}
+
 /** Groups raw headers case-insensitively under the first spelling the client used. */
 export function groupHeaders(rawHeaders: readonly string[]): {
   headers: Record<string, string>;
@@ -85,8 +100,8 @@ export function groupHeaders(rawHeaders: readonly string[]): {
     const lower = raw.toLowerCase();
     const name = spelling.get(lower) ?? raw;
     spelling.set(lower, name);
-    headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    setOwn(headers, name, value);
+    pushOwn(multiValueHeaders, name, value);
   }
   return { headers, multiValueHeaders };
 }
@@ -100,8 +115,8 @@ export function parseQuery(query: string): {
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};
   for (const [name, value] of params) {
-    single[name] = value;
-    (multi[name] ??= []).push(value);
+    setOwn(single, name, value);
+    pushOwn(multi, name, value);
   }
   if (Object.keys(single).length === 0) return { queryStringParameters: null, multiValueQueryStringParameters: null };
   return { queryStringParameters: single, multiValueQueryStringParameters: multi };
@@ -245,7 +260,7 @@ export function fromLambdaResult(result: unknown): HttpResponseParts {
     }
   }
   const headers: Record<string, string[]> = {};
-  for (const [lower, { name, values }] of merged) if (!HOP_BY_HOP.has(lower)) headers[name] = values;
+  for (const [lower, { name, values }] of merged) if (!HOP_BY_HOP.has(lower)) setOwn(headers, name, values);
 
   let body: Buffer;
   if (r.body === undefined || r.body === null) body = Buffer.alloc(0);

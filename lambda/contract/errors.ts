@@ -16,6 +16,7 @@ export const ERRORS = {
   MODEL_REJECTED_INPUT: { status: 422, retryable: false, message: 'The model rejected the input.' },
   UPSTREAM_ERROR: { status: 502, retryable: true, message: 'The model failed to answer.' },
   UPSTREAM_BAD_RESPONSE: { status: 502, retryable: false, message: 'The model returned an answer that cannot be used.' },
+  RESULT_TOO_LARGE: { status: 502, retryable: false, message: 'The result is larger than the adapter can return.' },
   UPSTREAM_UNAVAILABLE: { status: 503, retryable: true, message: 'The model is unavailable. Retry later.' },
   CONFIG_UNAVAILABLE: { status: 503, retryable: true, message: 'The model configuration is unavailable. Retry later.' },
   UPSTREAM_TIMEOUT: { status: 504, retryable: true, message: 'The model did not answer in time.' },
@@ -38,6 +39,8 @@ export interface AdapterErrorOptions {
   retryAfter?: number;
   /** METHOD_NOT_ALLOWED: the methods the route takes, for the Allow header. */
   allow?: string;
+  /** RESULT_TOO_LARGE: the size of the result as Lambda would have returned it, for the log line only. */
+  resultBytes?: number;
   /** UPSTREAM_TIMEOUT from a model call: the phase the deadline cut, for the log line only. */
   timeoutPhase?: TimeoutPhase;
   /** Kept for the log line (its class and code, never its message), never sent to B. */
@@ -54,6 +57,7 @@ export class AdapterError extends Error {
   readonly retryAfter: number | undefined;
   readonly allow: string | undefined;
   readonly timeoutPhase: TimeoutPhase | undefined;
+  readonly resultBytes: number | undefined;
 
   constructor(code: ErrorCode, options: AdapterErrorOptions = {}) {
     super(code, options.cause === undefined ? undefined : { cause: options.cause });
@@ -64,6 +68,7 @@ export class AdapterError extends Error {
     this.retryAfter = options.retryAfter;
     this.allow = options.allow;
     this.timeoutPhase = options.timeoutPhase;
+    this.resultBytes = options.resultBytes;
   }
 }
 

@@ -54,6 +54,8 @@ export interface RequestSummary {
   upstreamStatus?: number;
   /** UPSTREAM_TIMEOUT from a model call: the phase the deadline cut (dns, connect, tls, headers, body, queued). */
   timeoutPhase?: string;
+  /** RESULT_TOO_LARGE: the size the result would have had, as Lambda returns it. */
+  resultBytes?: number;
   /** The class and code of what went wrong underneath (SocketError, UND_ERR_SOCKET), never its message. */
   errorClass?: string;
   errorCode?: string;
@@ -101,6 +103,7 @@ export function summarizeRequest(input: SummaryInput): RequestSummary {
     userTagHash: input.userTag === null ? undefined : input.hashUserTag(input.userTag),
     upstreamStatus: error?.upstreamStatus,
     timeoutPhase: error?.timeoutPhase,
+    resultBytes: error?.resultBytes,
     errorClass: underneath.errorClass as string | undefined,
     errorCode: underneath.errorCode as string | undefined,
   };

@@ -102,6 +102,29 @@ describe('local API server: HTTP request to REST API v1 event', () => {
     assert.equal(event.headers.Host, api.url.slice('http://'.length));
   });
 
+  it('a query or header named __proto__, constructor or toString is a key like any other, and the request is answered', async () => {
+    // H57: these names once reached Object.prototype's members and dropped the connection.
+    stub.answer(async () => ({ statusCode: 200, body: '{}' }));
+    // JSON.parse makes `__proto__` an own key, as a header name is (an object literal would set the prototype).
+    const headers = JSON.parse('{"__proto__":"x","constructor":"y","toString":"z","hasOwnProperty":"w"}') as Record<string, string>;
+    const res = await send(`${api.url}/v1/models?__proto__=a&constructor=b&toString=c&__proto__=d`, { headers });
+    assert.equal(res.status, 200);
+    const { event } = stub.last();
+    assert.deepEqual(Object.getPrototypeOf(event.queryStringParameters), Object.prototype);
+    assert.equal(Object.hasOwn(event.queryStringParameters!, '__proto__'), true);
+    assert.equal(event.queryStringParameters!['__proto__'], 'd');
+    assert.deepEqual(event.multiValueQueryStringParameters!['__proto__'], ['a', 'd']);
+    assert.equal(event.queryStringParameters!.constructor as unknown, 'b');
+    assert.deepEqual(event.multiValueQueryStringParameters!.toString as unknown, ['c']);
+    for (const [name, value] of [['__proto__', 'x'], ['constructor', 'y'], ['toString', 'z'], ['hasOwnProperty', 'w']] as const) {
+      const key = Object.keys(event.headers).find((k) => k.toLowerCase() === name.toLowerCase());
+      assert.ok(key, `header ${name} present`);
+      assert.equal(event.headers[key], value);
+      assert.deepEqual(event.multiValueHeaders[key], [value]);
+    }
+    assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+  });
+
   it('takes sourceIp from the socket, not from a client X-Forwarded-For', async () => {
     await send(`${api.url}/v1/models`, { headers: { 'X-Forwarded-For': '203.0.113.9' } });
     const { event } = stub.last();
