@@ -43,6 +43,7 @@ describe('summarizeRequest', () => {
       userTagHash: sipHash24Hex(KEY, Buffer.from('b-42')),
       upstreamStatus: undefined,
       timeoutPhase: undefined,
+      resultBytes: undefined,
       errorClass: undefined,
       errorCode: undefined,
     });
