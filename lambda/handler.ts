@@ -10,7 +10,6 @@ import { AdapterError } from './contract/errors.ts';
 import { errorResult, type HttpResult } from './contract/response.ts';
 import { readHttpRequest, type GatewayEvent } from './http/event.ts';
 import { errorFields } from './observability/log.ts';
-import { recordRefresh } from './observability/metrics.ts';
 import { newRequestRecord, summarizeRequest } from './observability/request-summary.ts';
 import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
 import { modelConnections } from './upstream/connections.ts';
@@ -45,7 +44,7 @@ function build(settings: Settings) {
     onRefresh: ({ ok, error, ms }) => {
       if (ok) log.info('configuration refreshed', { ms });
       else log.warn('configuration refresh failed', { ms, ...errorFields(error) });
-      recordRefresh(telemetry.metrics, ok);
+      telemetry.metrics.refresh(ok);
     },
   });
   // Each call's deadline bounds its own connect (upstream/connector.ts); undici's cap on
@@ -57,14 +56,14 @@ function build(settings: Settings) {
 }
 
 /** A broken deployment answers every request in the contract's shape and says why in the log, once. */
-function misconfigured(reason: string, { logger, hashUserTag }: Telemetry) {
+function misconfigured(reason: string, { logger, requestLines, hashUserTag }: Telemetry) {
   logger.error('invalid configuration', { reason });
   return async (event: GatewayEvent): Promise<HttpResult> => {
     const http = readHttpRequest(event ?? {});
     const error = new AdapterError('INTERNAL');
     const response = errorResult(error, null, http.requestId);
     const summary = summarizeRequest({ record: newRequestRecord(), requestId: http.requestId, route: 'none', userTag: null, bytesIn: 0, response, error, hashUserTag });
-    logger.error('request', { ...summary });
+    requestLines.write(summary, { coldStart: requestLines.takeColdStart() });
     return response;
   };
 }

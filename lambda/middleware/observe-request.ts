@@ -5,37 +5,10 @@ import type { MiddlewareObj } from '@middy/core';
 import type { HttpResult } from '../contract/response.ts';
 import type { GatewayEvent, HttpRequest } from '../http/event.ts';
 import { errorFields } from '../observability/log.ts';
-import { recordRequestMetrics, requestMetricsLine } from '../observability/metrics.ts';
-import { newRequestRecord, summarizeRequest, summaryLevel, type RequestSummary } from '../observability/request-summary.ts';
+import { newRequestRecord, summarizeRequest, type RequestSummary } from '../observability/request-summary.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { toAdapterError } from './contract-errors.ts';
 import type { AdapterContext, AdapterRequest } from './state.ts';
-
-/**
- * The request line and its EMF metrics, as Powertools' logger and publishStoredMetrics would
- * write them, in one write: on the hot path of every invocation, Powertools' own per-line work
- * and a second write cost more than the rest of what the adapter does for a request. A line
- * the logger cannot build as text (one with a nested value; a summary never has one) goes
- * through Powertools' logger and metrics instead.
- */
-function writeRequestLines({ logger, metrics, metricNames }: Telemetry, summary: RequestSummary, context: AdapterRequest['context']): void {
-  const level = LINE_LEVEL[summaryLevel(summary.status)];
-  const line = logger.requestLine(level, 'request', { ...summary }, context);
-  if (line === undefined) {
-    logger[summaryLevel(summary.status)]('request', { ...summary });
-    // Synchronously after adding, so that no other invocation's metrics (local mode runs
-    // them concurrently in one process) land in between.
-    recordRequestMetrics(metrics, summary);
-    metrics.publishStoredMetrics();
-    return;
-  }
-  const lines: string[] = [];
-  if (logger.isLevelEnabled(level)) lines.push(line);
-  if (metrics.enabled) lines.push(requestMetricsLine(summary, metricNames));
-  if (lines.length > 0) logger.printLines(level, lines.join('\n'));
-}
-
-const LINE_LEVEL = { info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 
 /** B's body size as received, after base64 decoding. */
 const bodyBytes = (http: HttpRequest | undefined): number =>
@@ -55,7 +28,8 @@ export function observeRequest(telemetry: Telemetry): MiddlewareObj<GatewayEvent
         error: request.error == null ? undefined : toAdapterError(request.error),
         hashUserTag: telemetry.hashUserTag,
       });
-      writeRequestLines(telemetry, summary, request.context);
+      const { context } = request;
+      telemetry.requestLines.write(summary, { coldStart: context.record?.coldStart ?? false, functionName: context.functionName, awsRequestId: context.awsRequestId });
       const { tracer } = telemetry;
       if (tracer) {
         tracer.putAnnotation('route', summary.route);
@@ -70,7 +44,7 @@ export function observeRequest(telemetry: Telemetry): MiddlewareObj<GatewayEvent
   return {
     name: 'observeRequest',
     before(request) {
-      request.context.record = newRequestRecord();
+      request.context.record = { ...newRequestRecord(), coldStart: telemetry.requestLines.takeColdStart() };
     },
     after: finish,
     onError: finish,

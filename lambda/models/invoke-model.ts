@@ -1,11 +1,11 @@
 // One planned model call over the network and its answer turned into B's `result`.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Dispatcher } from 'undici';
 import { AdapterError } from '../contract/errors.ts';
 import type { ConfigRegistry } from '../config/registry.ts';
 import type { ConfigSnapshot } from '../config/snapshot.ts';
 import type { TlsMaterial } from '../config/tls-material.ts';
+import type { AdapterMetrics } from '../observability/metrics.ts';
 import { observeModelCall } from '../observability/model-call.ts';
 import { newRequestRecord, type RequestRecord } from '../observability/request-summary.ts';
 import type { Traced } from '../observability/tracing.ts';
@@ -33,7 +33,7 @@ export interface ModelDeps {
   traced: Traced;
   /** For the lines that are not the request's own: shadow comparisons, ensemble members that failed. */
   logger: Pick<Logger, 'info' | 'warn'>;
-  metrics: Metrics;
+  metrics: Pick<AdapterMetrics, 'shadowComparison'>;
 }
 
 export interface InvokeOptions {

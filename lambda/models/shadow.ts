@@ -11,7 +11,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { AdapterError } from '../contract/errors.ts';
 import { parseExact } from '../contract/json-text.ts';
 import { errorFields } from '../observability/log.ts';
-import { recordShadowComparison } from '../observability/metrics.ts';
 import { invokeModel, type ModelDeps } from './invoke-model.ts';
 import { planFields, type ModelPlan } from './model-plan.ts';
 import { stickyPoint } from './target.ts';
@@ -44,7 +43,7 @@ export function startShadow(deps: ModelDeps, plan: ModelPlan, call: { timeoutMs:
   );
 
   const record = (outcome: ShadowOutcome, error?: unknown): void => {
-    recordShadowComparison(deps.metrics, plan.model, outcome);
+    deps.metrics.shadowComparison(plan.model, outcome);
     deps.logger.info('shadow compared', {
       ...planFields(plan),
       shadowVariant: spec.variant,

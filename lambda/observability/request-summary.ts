@@ -13,6 +13,8 @@ import type { UserTagHasher } from './user-tag-hash.ts';
 export interface RequestRecord {
   /** performance.now() when the request reached the adapter. */
   startedAt: number;
+  /** Whether this was the execution environment's first invocation (request-line.ts). */
+  coldStart?: boolean;
   /** A configured model's name: never a name B sent that matched nothing (unbounded, B's text). */
   model?: string;
   /** The variant that served the request (X-Model-Variant or a canary); none for the model's own endpoint. */

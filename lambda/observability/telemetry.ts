@@ -1,21 +1,22 @@
-// Powertools for AWS Lambda, created once per container: the Logger behind every log line (the
-// request line built as text in its format, adapter-logger.ts), the Metrics behind the EMF
-// lines (a request's built beside its request line, in Metrics' format, metrics.ts), and the
-// Tracer behind the X-Ray subsegments. Each also reads its own POWERTOOLS_* variables (log
-// level, POWERTOOLS_DEV for local mode's indented lines); service name and namespace come
-// from settings.ts.
+// What the adapter reports, created once per container: Powertools' Logger behind every log
+// line but the request's own (used through its public API; it reads its own POWERTOOLS_*
+// variables, log level and POWERTOOLS_DEV for local mode's indented lines among them), the
+// request line with its EMF line (request-line.ts), the EMF metrics (metrics.ts), and
+// Powertools' Tracer behind the X-Ray subsegments. Service name and namespace come from
+// settings.ts.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { isDevMode } from '@aws-lambda-powertools/commons/utils/env';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { TelemetrySettings } from '../settings.ts';
-import { AdapterLogger } from './adapter-logger.ts';
-import { AdapterMetrics, type MetricNames } from './metrics.ts';
+import { AdapterMetrics, metricsEnabled } from './metrics.ts';
+import { RequestLines } from './request-line.ts';
 import { untraced, xraySubsegments, type Traced } from './tracing.ts';
 import { userTagHasher, type UserTagHasher } from './user-tag-hash.ts';
 
 export interface Telemetry {
-  logger: AdapterLogger;
+  logger: Logger;
   metrics: AdapterMetrics;
-  /** What a request's EMF line is filed under (the same as `metrics` uses). */
-  metricNames: MetricNames;
+  requestLines: RequestLines;
   /** Only when tracing is on: with it off, nothing X-Ray runs per request. */
   tracer: Tracer | undefined;
   traced: Traced;
@@ -44,10 +45,14 @@ export function tracingMayBeEnabled(env: Env = process.env): boolean {
 }
 
 export async function createTelemetry(settings: TelemetrySettings): Promise<Telemetry> {
-  // Powertools' JSON lines, built in one pass where a line is flat (adapter-logger.ts).
-  const logger = new AdapterLogger(settings.serviceName);
-  const metrics = new AdapterMetrics({ serviceName: settings.serviceName, namespace: settings.metricsNamespace, logger });
-  const metricNames = { namespace: settings.metricsNamespace, service: settings.serviceName };
+  const logger = new Logger({ serviceName: settings.serviceName });
+  const metrics = new AdapterMetrics({
+    namespace: settings.metricsNamespace,
+    service: settings.serviceName,
+    enabled: metricsEnabled(),
+    write: (line) => process.stdout.write(`${line}\n`),
+  });
+  const requestLines = new RequestLines({ service: settings.serviceName, logger, metrics, indent: isDevMode() });
   let tracer: Tracer | undefined;
   if (tracingMayBeEnabled()) {
     const { Tracer } = await import('@aws-lambda-powertools/tracer');
@@ -56,5 +61,5 @@ export async function createTelemetry(settings: TelemetrySettings): Promise<Tele
     const candidate = new Tracer({ serviceName: settings.serviceName, captureHTTPsRequests: false });
     if (candidate.isTracingEnabled()) tracer = candidate;
   }
-  return { logger, metrics, metricNames, tracer, traced: tracer ? xraySubsegments(tracer) : untraced, hashUserTag: userTagHasher() };
+  return { logger, metrics, requestLines, tracer, traced: tracer ? xraySubsegments(tracer) : untraced, hashUserTag: userTagHasher() };
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { AdapterError } from '../../../lambda/contract/errors.ts';
 import { observeRequest } from '../../../lambda/middleware/observe-request.ts';
@@ -6,10 +7,12 @@ import type { AdapterRequest } from '../../../lambda/middleware/state.ts';
 import { summarizeRequest, summaryLevel, type SummaryInput } from '../../../lambda/observability/request-summary.ts';
 import type { Telemetry } from '../../../lambda/observability/telemetry.ts';
 import { untraced } from '../../../lambda/observability/tracing.ts';
-import { sipHash24Hex } from '../../../lambda/observability/siphash.ts';
+import { AdapterMetrics } from '../../../lambda/observability/metrics.ts';
+import { RequestLines } from '../../../lambda/observability/request-line.ts';
 import { userTagHasher } from '../../../lambda/observability/user-tag-hash.ts';
 
-const KEY = Buffer.alloc(16, 7);
+const KEY = Buffer.alloc(32, 7);
+const hmacHex = (key: Buffer, text: string): string => createHmac('sha256', key).update(text, 'utf8').digest('hex').slice(0, 16);
 const base = (overrides: Partial<SummaryInput> = {}): SummaryInput => ({
   record: { startedAt: 100, model: 'iris', cache: 'hit', modelMs: 12.34, modelAttempts: 1 },
   requestId: 'req-1',
@@ -40,7 +43,7 @@ describe('summarizeRequest', () => {
       bytesIn: 30,
       bytesOut: Buffer.byteLength('{"userTag":"b-42","result":{"é":1}}'),
       cache: 'hit',
-      userTagHash: sipHash24Hex(KEY, Buffer.from('b-42')),
+      userTagHash: hmacHex(KEY, 'b-42'),
       upstreamStatus: undefined,
       timeoutPhase: undefined,
       resultBytes: undefined,
@@ -96,14 +99,16 @@ describe('summarizeRequest', () => {
 });
 
 describe('userTagHasher', () => {
-  test('SipHash-2-4 of the UTF-8 tag under its key, 16 hex characters; another key, another hash', () => {
+  test('HMAC-SHA256 of the UTF-8 tag under its key, its first 16 hex characters; another key, another hash', () => {
     const hash = userTagHasher(KEY)('b-42');
     assert.match(hash, /^[0-9a-f]{16}$/);
-    assert.equal(hash, sipHash24Hex(KEY, Buffer.from('b-42', 'utf8')));
+    // RFC 4231, test cases 1 and 2: HMAC-SHA256 under a 20-byte key of 0x0b, and under "Jefe".
+    assert.equal(userTagHasher(Buffer.alloc(20, 0x0b))('Hi There'), 'b0344c61d8db3853');
+    assert.equal(userTagHasher(Buffer.from('Jefe'))('what do ya want for nothing?'), '5bdcc146bf60754e');
     assert.equal(userTagHasher(KEY)('b-42'), hash);
     assert.notEqual(userTagHasher(KEY)('b-43'), hash);
-    assert.notEqual(userTagHasher(Buffer.alloc(16, 8))('b-42'), hash);
-    assert.equal(userTagHasher(KEY)('é✓'), sipHash24Hex(KEY, Buffer.from('é✓', 'utf8')));
+    assert.notEqual(userTagHasher(Buffer.alloc(32, 8))('b-42'), hash);
+    assert.equal(userTagHasher(KEY)('é✓'), hmacHex(KEY, 'é✓'));
     assert.notEqual(userTagHasher()('b-42'), userTagHasher()('b-42'), 'a random key per hasher (per container)');
   });
 });
@@ -122,48 +127,26 @@ describe('observeRequest', () => {
   test('a failure while writing the line or the metrics never takes B\'s answer away, and is logged', () => {
     const logged: Array<[string, string, unknown]> = [];
     const record = (level: string) => (message: string, fields?: unknown) => logged.push([level, message, fields]);
+    const logger = { info: record('info'), warn: record('warn'), error: record('error'), getLevelName: () => 'INFO' as const };
+    const metrics = new AdapterMetrics({ namespace: 'N', service: 's', enabled: true, write: () => {} });
+    metrics.requestLine = () => {
+      throw new RangeError('too many dimensions');
+    };
+    const written: string[] = [];
     const telemetry = {
-      // No line built directly (as in local mode): Powertools' logger and metrics write it.
-      logger: { info: record('info'), warn: record('warn'), error: record('error'), requestLine: () => undefined },
-      metrics: {
-        addDimension() {
-          throw new RangeError('too many dimensions');
-        },
-      },
+      logger,
+      metrics,
+      requestLines: new RequestLines({ service: 's', logger, metrics, indent: false, write: (_level, text) => written.push(text) }),
       tracer: { putAnnotation() {} },
       traced: untraced,
       hashUserTag: userTagHasher(KEY),
     } as unknown as Telemetry;
     answerThrough(telemetry);
+    assert.deepEqual(written, [], 'nothing half-written');
     assert.deepEqual(
       logged.map(([level, message]) => `${level} ${message}`),
-      ['info request', 'error request summary failed'],
+      ['error request summary failed'],
     );
-    assert.deepEqual(logged[1]?.[2], { errorClass: 'RangeError', errorCode: undefined });
-  });
-
-  test('the same when the line is built directly and its metrics fail: nothing half-written, B keeps the answer', () => {
-    const logged: Array<[string, string, unknown]> = [];
-    const printed: string[] = [];
-    const telemetry = {
-      logger: {
-        error: (message: string, fields?: unknown) => logged.push(['error', message, fields]),
-        requestLine: () => '{"message":"request"}',
-        isLevelEnabled: () => true,
-        printLines: (_level: string, text: string) => printed.push(text),
-      },
-      metrics: {
-        get enabled(): boolean {
-          throw new TypeError('no metrics');
-        },
-      },
-      metricNames: { namespace: 'N', service: 's' },
-      tracer: undefined,
-      traced: untraced,
-      hashUserTag: userTagHasher(KEY),
-    } as unknown as Telemetry;
-    answerThrough(telemetry);
-    assert.deepEqual(printed, []);
-    assert.deepEqual(logged, [['error', 'request summary failed', { errorClass: 'TypeError', errorCode: undefined }]]);
+    assert.deepEqual(logged[0]?.[2], { errorClass: 'RangeError', errorCode: undefined });
   });
 });
