@@ -1,6 +1,8 @@
 // Where the adapter function runs and what it may reach: the VPC (a demonstration one, or
 // imported by id), the models' CIDRs and ports (its security group's egress) and host names
-// (with the CIDRs, UPSTREAM_ALLOWLIST).
+// (with the CIDRs, UPSTREAM_ALLOWLIST). Addresses are parsed and matched with node:net, as
+// lambda/config/allowlist.ts matches them at run time.
+import { BlockList, isIP, isIPv4 } from 'node:net';
 import type { Reader } from './reader.ts';
 
 export const NETWORK_KEYS = ['vpcId', 'subnetIds', 'ssmEndpointSecurityGroupId', 'modelCidrs', 'modelHosts', 'modelPorts'] as const;
@@ -75,42 +77,41 @@ export function endpointProblem(endpoint: string, network: NetworkSettings): str
   const { modelCidrs, modelHosts, modelPorts } = network;
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   if (!modelPorts.includes(port)) return `uses port ${port}, which modelPorts (${modelPorts.join(', ')}) does not open`;
-  const ip = ipv4ToNumber(url.hostname);
-  if (ip === undefined) {
-    if (!modelHosts.includes(url.hostname)) return `names host ${url.hostname}, which modelHosts does not list`;
-  } else if (!modelCidrs.some((cidr) => cidrContains(cidr, ip))) {
-    return `points at ${url.hostname}, outside modelCidrs (${modelCidrs.join(', ')})`;
+  // The WHATWG parser has already made any IPv4 form (0x0a.1, 167772161) dotted decimal, and
+  // put an IPv6 address in brackets.
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  if (isIP(host) === 6) return `points at ${url.hostname}, an IPv6 address: modelCidrs and the security group are IPv4 only`;
+  if (isIPv4(host)) {
+    if (!cidrList(modelCidrs).check(host, 'ipv4')) return `points at ${host}, outside modelCidrs (${modelCidrs.join(', ')})`;
+  } else if (!modelHosts.includes(host)) {
+    return `names host ${host}, which modelHosts does not list`;
   }
   return undefined;
 }
 
-function ipv4ToNumber(text: string): number | undefined {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (match === null) return undefined;
-  const octets = match.slice(1).map(Number);
-  if (octets.some((octet) => octet > 255)) return undefined;
-  return octets.reduce((sum, octet) => sum * 256 + octet, 0);
+/** The CIDRs as one node:net BlockList (here an allow list: `check` is "inside one of them"). */
+function cidrList(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [address = '', bits = ''] = cidr.split('/');
+    list.addSubnet(address, Number(bits), 'ipv4');
+  }
+  return list;
 }
 
-function prefixMask(bits: number): number {
-  return bits === 0 ? 0 : 2 ** 32 - 2 ** (32 - bits);
-}
-
-/** 0.0.0.0/0 and other very wide ranges would make the egress rule meaningless. */
+/**
+ * An IPv4 address (as node:net reads one: dotted decimal, no leading zeros), a prefix of /8
+ * or longer (0.0.0.0/0 and other very wide ranges would make the egress rule meaningless) and
+ * zero host bits (the address is the network's first), e.g. 10.40.16.0/20.
+ */
 function isCanonicalIpv4Cidr(text: string): boolean {
-  const [address, bits, ...rest] = text.split('/');
-  if (rest.length > 0 || address === undefined || bits === undefined || !/^\d{1,2}$/.test(bits)) return false;
-  const ip = ipv4ToNumber(address);
+  const [address = '', bits = '', ...rest] = text.split('/');
+  if (rest.length > 0 || !isIPv4(address) || !/^\d{1,2}$/.test(bits)) return false;
   const prefix = Number(bits);
-  if (ip === undefined || prefix < 8 || prefix > 32) return false;
-  return (ip & ~prefixMask(prefix)) >>> 0 === 0;
-}
-
-function cidrContains(cidr: string, ip: number): boolean {
-  const [address = '', bits = '32'] = cidr.split('/');
-  const network = ipv4ToNumber(address) ?? -1;
-  const mask = prefixMask(Number(bits));
-  return ((ip & mask) >>> 0) === ((network & mask) >>> 0);
+  if (prefix < 8 || prefix > 32) return false;
+  // Zero host bits: the address, as a 32-bit number, is a multiple of the subnet's size.
+  const value = address.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
+  return value % 2 ** (32 - prefix) === 0;
 }
 
 function isPort(value: string): boolean {

@@ -121,6 +121,29 @@ describe('parseSettings', () => {
     assert.equal(withHost.parameters.models.get('iris'), 'http://models.internal:8080/p');
   });
 
+  it('reads CIDRs as node:net does, so UPSTREAM_ALLOWLIST takes what modelCidrs took', () => {
+    // A leading zero passed the old hand-written parser, and the Lambda's allowlist refused it.
+    for (const cidr of ['010.40.16.0/20', '10.40.016.0/20', '10.40.16.0/020']) {
+      assertProblem({ ...imported, modelCidrs: [cidr] }, /^modelCidrs: /);
+    }
+    assert.deepEqual(parseSettings({ ...imported, modelCidrs: ['10.40.16.0/20', '10.1.2.3/32'] }).network.modelCidrs, ['10.40.16.0/20', '10.1.2.3/32']);
+  });
+
+  it('matches endpoint addresses against modelCidrs with a node:net BlockList', () => {
+    const endpoints = { first: 'http://10.40.16.0:8080/p', last: 'http://10.40.31.255:8080/p', hex: 'http://0x0a.40.16.25:8080/p' };
+    assert.deepEqual(Object.fromEntries(parseSettings({ ...imported, models: endpoints }).parameters.models), {
+      first: 'http://10.40.16.0:8080/p',
+      last: 'http://10.40.31.255:8080/p',
+      hex: 'http://0x0a.40.16.25:8080/p',
+    });
+    assertProblem({ ...imported, models: { iris: 'http://10.40.32.0:8080/p' } }, /^models.iris: the endpoint points at 10.40.32.0, outside modelCidrs \(10.40.16.0\/20\)$/);
+    assertProblem({ ...imported, models: { iris: 'http://10.40.15.255:8080/p' } }, /outside modelCidrs/);
+    // IPv6, even an IPv4-mapped address inside a CIDR: the security group's rules are IPv4.
+    for (const endpoint of ['http://[::1]:8080/p', 'http://[::ffff:10.40.16.25]:8080/p']) {
+      assertProblem({ ...imported, models: { iris: endpoint } }, /^models.iris: the endpoint points at \[.*\], an IPv6 address: modelCidrs and the security group are IPv4 only$/);
+    }
+  });
+
   it("refuses model names contract.md's {model} pattern refuses", () => {
     for (const name of ['../admin', 'a/b', '-lead', 'x'.repeat(65), '']) {
       assertProblem({ ...imported, models: { [name]: 'http://10.40.16.25:8080/predict' } }, /^models: .* is not a model name/);
