@@ -40,7 +40,7 @@ export interface ContextRange extends IntegerRange {
  * always holding the variable's default, so that whatever the stack writes the Lambda reads;
  * this throws when the module loads otherwise.
  */
-function contextRange(variable: IntegerVariable, narrowed: { readonly min?: number; readonly max?: number } = {}): ContextRange {
+export function contextRange(variable: IntegerVariable, narrowed: { readonly min?: number; readonly max?: number } = {}): ContextRange {
   const { min = variable.min, max = variable.max } = narrowed;
   if (min < variable.min || max > variable.max || variable.default < min || variable.default > max) {
     throw new Error(
