@@ -2,6 +2,7 @@
 // context) is what the Lambda reads (readSettings), and both refuse the same edges of the
 // ranges they share (lambda/environment.ts).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isAddressAllowed } from '../../lambda/config/allowlist.ts';
@@ -18,7 +19,7 @@ import { readSettings, readTelemetrySettings, SettingsError as LambdaSettingsErr
 import { contextRange } from '../../infra/settings/function.ts';
 import { ENVIRONMENT_CONTEXT, lambdaEnvironment, parseSettings, SettingsError } from '../../infra/settings/index.ts';
 import type { LambdaEnvironmentSettings, SettingsContext } from '../../infra/settings/index.ts';
-import { documentedFullContext } from './synth.ts';
+import { documentedFullContext, projectFile } from './synth.ts';
 
 type ContextKey = keyof typeof ENVIRONMENT_CONTEXT;
 const CONTEXT_KEYS = Object.keys(ENVIRONMENT_CONTEXT) as ContextKey[];
@@ -198,5 +199,18 @@ describe("the context's ranges and the Lambda's", () => {
       assert.ok(refuses({ maxJsonDepth: depth }, 'maxJsonDepth'));
       assert.throws(() => readSettings({ PARAMETER_PREFIX: '/p', MAX_JSON_DEPTH: String(depth) }), /MAX_JSON_DEPTH must be an integer from 1 to 1000/);
     }
+  });
+});
+
+describe("docs/deploy.md's Settings table", () => {
+  it("states each Lambda key's variable, default and range as the code has them", () => {
+    const doc = readFileSync(projectFile('docs/deploy.md'), 'utf8');
+    for (const key of CONTEXT_KEYS) {
+      const { variable, min, max } = ENVIRONMENT_CONTEXT[key];
+      const row = new RegExp(`^\\| \`${key}\` \\| \`(\\d+)\` \\| \`([A-Z_]+)\`, (\\d+) to (\\d+)\\b`, 'm').exec(doc);
+      assert.ok(row, `no row for ${key} in the form "| \`${key}\` | \`default\` | \`NAME\`, min to max"`);
+      assert.deepEqual(row.slice(1), [String(variable.default), variable.name, String(min), String(max)], key);
+    }
+    assert.match(doc, /declared once, in `lambda\/environment.ts`/);
   });
 });

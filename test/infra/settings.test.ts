@@ -1,8 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEMO_VPC_CIDR, parameterPrefix, parseSettings, SettingsError } from '../../infra/settings/index.ts';
+import { readFileSync } from 'node:fs';
+import {
+  ALARM_KEYS,
+  API_KEYS,
+  DEMO_VPC_CIDR,
+  FUNCTION_KEYS,
+  NETWORK_KEYS,
+  PARAMETER_KEYS,
+  parameterPrefix,
+  parseSettings,
+  SETTING_KEYS,
+  SettingsError,
+  STACK_KEYS,
+} from '../../infra/settings/index.ts';
 import type { SettingsContext } from '../../infra/settings/index.ts';
-import { documentedFullContext } from './synth.ts';
+import { documentedFullContext, projectFile } from './synth.ts';
 
 const imported = {
   vpcId: 'vpc-0a1b2c3d4e5f60718',
@@ -191,5 +204,28 @@ describe('parseSettings', () => {
 describe('parameterPrefix', () => {
   it("is contract.md's /contract-adapter/{stage}", () => {
     assert.equal(parameterPrefix('prod'), '/contract-adapter/prod');
+  });
+});
+
+describe('SETTING_KEYS', () => {
+  it("is every construct's keys, each once", () => {
+    const groups = [STACK_KEYS, NETWORK_KEYS, PARAMETER_KEYS, API_KEYS, FUNCTION_KEYS, ALARM_KEYS].flat();
+    assert.equal(new Set(groups).size, groups.length, 'a key read by two constructs');
+    assert.deepEqual([...SETTING_KEYS].sort(), [...groups].sort());
+  });
+
+  it("is docs/deploy.md's Settings table, in its order", () => {
+    const doc = readFileSync(projectFile('docs/deploy.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('## Settings (CDK context)'), doc.indexOf('### Example: a full context'));
+    const keys = [...table.matchAll(/^\| `([A-Za-z][A-Za-z0-9]*)` \|/gm)].map((match) => match[1]);
+    assert.deepEqual(keys, [...SETTING_KEYS]);
+  });
+
+  it('orders problems as it lists the keys, whichever construct reads them', () => {
+    const problems = problemsOf({ parameterKmsKeyArn: 'x', alarmEmail: 'x', maxJsonDepth: 0, logRetentionDays: 2, waf: 'x', models: 'x', stage: 'X' });
+    assert.deepEqual(
+      problems.map((problem) => problem.split(':')[0]),
+      ['stage', 'models', 'waf', 'logRetentionDays', 'maxJsonDepth', 'alarmEmail', 'parameterKmsKeyArn'],
+    );
   });
 });
