@@ -18,12 +18,13 @@ import { Construct } from 'constructs';
 import { ACCESS_LOG_FORMAT } from './access-log.ts';
 import { ENVELOPE_SCHEMA } from './envelope-model.ts';
 import { addGatewayResponses } from './gateway-responses.ts';
-import { INTEGRATION_TIMEOUT_SECONDS } from './settings.ts';
-import type { Settings } from './settings.ts';
+import { INTEGRATION_TIMEOUT_SECONDS } from './settings/api.ts';
+import type { ApiSettings } from './settings/api.ts';
 import { WebAcl } from './web-acl.ts';
 
-export interface AdapterApiProps {
-  readonly settings: Settings;
+export interface AdapterApiProps extends ApiSettings {
+  /** The API stage's name, also in the API's, the key's and the usage plan's names. */
+  readonly stageName: string;
   readonly handler: IFunction;
   readonly logRetention: RetentionDays;
 }
@@ -39,8 +40,8 @@ export class AdapterApi extends Construct {
 
   constructor(scope: Construct, id: string, props: AdapterApiProps) {
     super(scope, id);
-    const { settings } = props;
-    const isPrivate = settings.endpointType === 'PRIVATE';
+    const { stageName } = props;
+    const isPrivate = props.endpointType === 'PRIVATE';
 
     // Retained on teardown, like the function's logs: who called, and what they got.
     const accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -50,23 +51,23 @@ export class AdapterApi extends Construct {
     this.accessLogs = accessLogs;
 
     this.api = new RestApi(this, 'Api', {
-      restApiName: `contract-adapter-${settings.stage}`,
-      description: `Contract adapter (${settings.stage}): B's {userTag, data} in front of A's models`,
+      restApiName: `contract-adapter-${stageName}`,
+      description: `Contract adapter (${stageName}): B's {userTag, data} in front of A's models`,
       endpointConfiguration: isPrivate
         ? {
             types: [EndpointType.PRIVATE],
-            vpcEndpoints: settings.apiVpcEndpointIds.map((vpcEndpointId) =>
+            vpcEndpoints: props.apiVpcEndpointIds.map((vpcEndpointId) =>
               InterfaceVpcEndpoint.fromInterfaceVpcEndpointAttributes(this, vpcEndpointId, { vpcEndpointId, port: 443 }),
             ),
           }
         : { types: [EndpointType.REGIONAL] },
-      ...(isPrivate ? { policy: privateApiPolicy(settings.apiVpcEndpointIds) } : {}),
+      ...(isPrivate ? { policy: privateApiPolicy(props.apiVpcEndpointIds) } : {}),
       // Execution logging needs the account-level role; an account that already has one opts out.
       // Retained on teardown: the account setting points at it, and other APIs may log through it.
-      cloudWatchRole: settings.apiGatewayCloudWatchRole,
-      ...(settings.apiGatewayCloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
+      cloudWatchRole: props.apiGatewayCloudWatchRole,
+      ...(props.apiGatewayCloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
-        stageName: settings.stage,
+        stageName,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.custom(ACCESS_LOG_FORMAT),
         // Errors only, and never bodies: B's data and the models' answers stay out of the logs.
@@ -74,8 +75,8 @@ export class AdapterApi extends Construct {
         dataTraceEnabled: false,
         metricsEnabled: true,
         tracingEnabled: true,
-        throttlingRateLimit: settings.throttleRateLimit,
-        throttlingBurstLimit: settings.throttleBurstLimit,
+        throttlingRateLimit: props.throttleRateLimit,
+        throttlingBurstLimit: props.throttleBurstLimit,
       },
     });
     addGatewayResponses(this.api);
@@ -114,17 +115,17 @@ export class AdapterApi extends Construct {
     }
     v1.addProxy({ anyMethod: true, defaultIntegration: integration, defaultMethodOptions: keyed });
 
-    this.apiKey = this.api.addApiKey('ApiKey', { description: `B's key for the ${settings.stage} contract adapter` });
+    this.apiKey = this.api.addApiKey('ApiKey', { description: `B's key for the ${stageName} contract adapter` });
     const plan = this.api.addUsagePlan('UsagePlan', {
-      description: `B's limits on the ${settings.stage} contract adapter`,
-      throttle: { rateLimit: settings.throttleRateLimit, burstLimit: settings.throttleBurstLimit },
-      quota: { limit: settings.quotaLimit, period: Period[settings.quotaPeriod] },
+      description: `B's limits on the ${stageName} contract adapter`,
+      throttle: { rateLimit: props.throttleRateLimit, burstLimit: props.throttleBurstLimit },
+      quota: { limit: props.quotaLimit, period: Period[props.quotaPeriod] },
       apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
     });
     plan.addApiKey(this.apiKey);
 
-    if (settings.waf) {
-      new WebAcl(this, 'WebAcl', { stage: this.api.deploymentStage, name: `contract-adapter-${settings.stage}` });
+    if (props.waf) {
+      new WebAcl(this, 'WebAcl', { stage: this.api.deploymentStage, name: `contract-adapter-${stageName}` });
     } else {
       Validations.of(this.api.deploymentStage).acknowledge({
         id: 'AwsSolutions-APIG3',
@@ -140,7 +141,7 @@ export class AdapterApi extends Construct {
           "B's contract is fixed: it authenticates with an API key in x-api-key (required on every method, tied to a usage plan), not with IAM, Cognito or a custom authorizer.",
       });
     }
-    if (settings.apiGatewayCloudWatchRole) {
+    if (props.apiGatewayCloudWatchRole) {
       Validations.of(this.api).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
         reason:

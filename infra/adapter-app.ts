@@ -2,8 +2,8 @@ import { App, Validations } from 'aws-cdk-lib';
 import type { AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AdapterStack } from './adapter-stack.ts';
-import { parseSettings, SETTING_KEYS } from './settings.ts';
-import type { SettingsContext } from './settings.ts';
+import { parseSettings, SETTING_KEYS } from './settings/index.ts';
+import type { SettingsContext } from './settings/index.ts';
 
 export interface AdapterApp {
   readonly app: App;
@@ -20,9 +20,10 @@ export function createAdapterApp(props?: AppProps): AdapterApp {
   for (const key of SETTING_KEYS) context[key] = app.node.tryGetContext(key);
   const settings = parseSettings(context as SettingsContext);
 
-  const stack = new AdapterStack(app, `ContractAdapter-${settings.stage}`, {
+  const { stage } = settings.stack;
+  const stack = new AdapterStack(app, `ContractAdapter-${stage}`, {
     settings,
-    description: `Contract adapter (${settings.stage}): API Gateway -> Lambda -> A's models`,
+    description: `Contract adapter (${stage}): API Gateway -> Lambda -> A's models`,
   });
   // writeSuppressionsToCloudFormation keeps each acknowledgement and its reason in the template.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));

@@ -7,8 +7,8 @@ import { AdapterFunction } from './adapter-function.ts';
 import { ModelParameters } from './model-parameters.ts';
 import { AdapterNetwork } from './network.ts';
 import { Operations } from './operations.ts';
-import { parameterPrefix } from './settings.ts';
-import type { Settings } from './settings.ts';
+import { lambdaEnvironment } from './settings/index.ts';
+import type { Settings } from './settings/index.ts';
 
 export interface AdapterStackProps extends StackProps {
   readonly settings: Settings;
@@ -22,52 +22,40 @@ export class AdapterStack extends Stack {
     super(scope, id, props);
     const { settings } = props;
     this.settings = settings;
-    const prefix = parameterPrefix(settings.stage);
-    const logRetention = settings.logRetentionDays as RetentionDays;
+    const { stage, parameterPrefix: prefix } = settings.stack;
+    const logRetention = settings.stack.logRetentionDays as RetentionDays;
 
     const network = new AdapterNetwork(this, 'Network', {
-      network: settings.network,
-      modelCidrs: settings.modelCidrs,
-      modelPorts: settings.modelPorts,
+      vpc: settings.network.vpc,
+      modelCidrs: settings.network.modelCidrs,
+      modelPorts: settings.network.modelPorts,
       logRetention,
     });
 
+    const fn = settings.function;
     const handler = new AdapterFunction(this, 'Handler', {
       entry: 'lambda/handler.ts',
       // contract.md's "Lambda environment" table.
-      environment: {
-        PARAMETER_PREFIX: prefix,
-        PARAMETER_CACHE_TTL_SECONDS: String(settings.parameterCacheTtlSeconds),
-        UPSTREAM_TIMEOUT_MS: String(settings.upstreamTimeoutMs),
-        MAX_REQUEST_BYTES: String(settings.maxRequestBytes),
-        MAX_RESPONSE_BYTES: String(settings.maxResponseBytes),
-        MAX_JSON_DEPTH: String(settings.maxJsonDepth),
-        // The security group already confines egress to the CIDRs; the handler checks each
-        // endpoint's host and resolved address too, so a bad parameter fails fast and says why.
-        UPSTREAM_ALLOWLIST: [...settings.modelHosts, ...settings.modelCidrs].join(','),
-        POWERTOOLS_SERVICE_NAME: 'contract-adapter',
-        POWERTOOLS_METRICS_NAMESPACE: 'ContractAdapter',
-      },
-      memorySize: settings.memorySize,
-      timeout: Duration.seconds(settings.timeoutSeconds),
-      reservedConcurrency: settings.reservedConcurrency,
+      environment: lambdaEnvironment(fn),
+      memorySize: fn.memorySize,
+      timeout: Duration.seconds(fn.timeoutSeconds),
+      reservedConcurrency: fn.reservedConcurrency,
       logRetention,
       vpc: network.vpc,
       subnets: network.subnets,
       securityGroup: network.functionSecurityGroup,
     });
 
-    const parameters = new ModelParameters(this, 'ModelParameters', { prefix, models: settings.models });
-    parameters.grantRead(handler, settings.parameterKmsKeyArn);
+    const parameters = new ModelParameters(this, 'ModelParameters', { prefix, models: settings.parameters.models });
+    parameters.grantRead(handler, settings.parameters.parameterKmsKeyArn);
 
-    const api = new AdapterApi(this, 'Api', { settings, handler, logRetention });
+    const api = new AdapterApi(this, 'Api', { ...settings.api, stageName: stage, handler, logRetention });
 
     new Operations(this, 'Operations', {
-      stageName: settings.stage,
+      ...settings.alarms,
+      stageName: stage,
       apiStage: api.api.deploymentStage,
       handler,
-      p99LatencyMs: settings.alarmP99LatencyMs,
-      alarmEmail: settings.alarmEmail,
     });
 
     // RestApi adds its own URL output; one named output is clearer to the operator than two.

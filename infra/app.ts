@@ -1,7 +1,7 @@
 // The CDK app, as cdk.json runs it ("node infra/app.ts", Node 24 from node_modules/.bin).
 // The CLI synthesizes it when the process exits; tests call createAdapterApp directly.
 import { createAdapterApp } from './adapter-app.ts';
-import { SettingsError } from './settings.ts';
+import { SettingsError } from './settings/index.ts';
 
 try {
   createAdapterApp();

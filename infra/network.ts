@@ -16,13 +16,10 @@ import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DEMO_VPC_CIDR } from './settings.ts';
-import type { Network } from './settings.ts';
+import { DEMO_VPC_CIDR } from './settings/network.ts';
+import type { NetworkSettings } from './settings/network.ts';
 
-export interface AdapterNetworkProps {
-  readonly network: Network;
-  readonly modelCidrs: readonly string[];
-  readonly modelPorts: readonly number[];
+export interface AdapterNetworkProps extends Pick<NetworkSettings, 'vpc' | 'modelCidrs' | 'modelPorts'> {
   readonly logRetention: RetentionDays;
 }
 
@@ -37,13 +34,13 @@ export class AdapterNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: AdapterNetworkProps) {
     super(scope, id);
-    const { network } = props;
+    const { vpc } = props;
 
-    if (network.kind === 'imported') {
+    if (vpc.kind === 'imported') {
       // Attributes only, never fromLookup: synth stays offline and needs no credentials. The
       // subnets are chosen by id, so the VPC's AZs are never read: the region's list will do.
-      this.vpc = Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: network.vpcId, availabilityZones: Fn.getAzs() });
-      this.subnets = network.subnetIds.map((subnetId) => Subnet.fromSubnetId(this, subnetId, subnetId));
+      this.vpc = Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: vpc.vpcId, availabilityZones: Fn.getAzs() });
+      this.subnets = vpc.subnetIds.map((subnetId) => Subnet.fromSubnetId(this, subnetId, subnetId));
       Validations.of(this).acknowledge(
         {
           id: 'Annotation::@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones',
@@ -55,9 +52,9 @@ export class AdapterNetwork extends Construct {
         },
       );
     } else {
-      const vpc = this.demoVpc(props.logRetention);
-      this.vpc = vpc;
-      this.subnets = vpc.isolatedSubnets;
+      const demo = this.demoVpc(props.logRetention);
+      this.vpc = demo;
+      this.subnets = demo.isolatedSubnets;
     }
 
     this.functionSecurityGroup = new SecurityGroup(this, 'FunctionSecurityGroup', {
@@ -72,9 +69,9 @@ export class AdapterNetwork extends Construct {
     }
 
     const ssmEndpointSecurityGroup =
-      network.kind === 'imported' && network.ssmEndpointSecurityGroupId !== undefined
+      vpc.kind === 'imported' && vpc.ssmEndpointSecurityGroupId !== undefined
         ? // Someone else's endpoint: add our egress rule, leave their security group untouched.
-          SecurityGroup.fromSecurityGroupId(this, 'SsmEndpointSecurityGroup', network.ssmEndpointSecurityGroupId, {
+          SecurityGroup.fromSecurityGroupId(this, 'SsmEndpointSecurityGroup', vpc.ssmEndpointSecurityGroupId, {
             mutable: false,
           })
         : this.ssmEndpoint();

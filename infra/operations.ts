@@ -15,14 +15,12 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import type { AlarmSettings } from './settings/alarms.ts';
 
-export interface OperationsProps {
+export interface OperationsProps extends AlarmSettings {
   readonly stageName: string;
   readonly apiStage: Stage;
   readonly handler: IFunction;
-  readonly p99LatencyMs: number;
-  /** Set: alarms notify an SNS topic with this address subscribed. */
-  readonly alarmEmail: string | undefined;
 }
 
 /** A 5xx share of responses above this for 3 of 5 minutes is an incident, not noise. */
@@ -58,9 +56,9 @@ export class Operations extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       new Alarm(this, 'ApiP99Latency', {
-        alarmDescription: `p99 latency above ${props.p99LatencyMs} ms (3 of the last 5 minutes).`,
+        alarmDescription: `p99 latency above ${props.alarmP99LatencyMs} ms (3 of the last 5 minutes).`,
         metric: p99Latency,
-        threshold: props.p99LatencyMs,
+        threshold: props.alarmP99LatencyMs,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 5,
         datapointsToAlarm: 3,

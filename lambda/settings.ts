@@ -1,6 +1,22 @@
 // Every environment variable the adapter reads, read once into a typed object. A bad value is
 // a deployment mistake: it is reported by name, never silently replaced by a default.
+// Names, defaults and ranges are lambda/environment.ts's, which the CDK stack checks against too.
 import { parseAllowlist, type Allowlist } from './config/allowlist.ts';
+import {
+  MAX_JSON_DEPTH,
+  MAX_JSON_DEPTH_LIMIT,
+  MAX_REQUEST_BYTES,
+  MAX_RESPONSE_BYTES,
+  PARAMETER_CACHE_TTL_SECONDS,
+  PARAMETER_PREFIX,
+  POWERTOOLS_METRICS_NAMESPACE,
+  POWERTOOLS_SERVICE_NAME,
+  UPSTREAM_ALLOWLIST,
+  UPSTREAM_TIMEOUT_MS,
+  type IntegerVariable,
+} from './environment.ts';
+
+export { MAX_JSON_DEPTH_LIMIT };
 
 export interface Settings {
   /** Where the configuration lives in SSM, without a trailing slash (`/contract-adapter/prod`). */
@@ -29,7 +45,7 @@ export class SettingsError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+function integer(env: Env, { name, default: fallback, min, max }: IntegerVariable): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
@@ -40,35 +56,30 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 }
 
 function prefix(env: Env): string {
-  const raw = env.PARAMETER_PREFIX?.trim();
-  if (!raw) throw new SettingsError('PARAMETER_PREFIX is required (for example /contract-adapter/prod)');
+  const { name } = PARAMETER_PREFIX;
+  const raw = env[name]?.trim();
+  if (!raw) throw new SettingsError(`${name} is required (for example /contract-adapter/prod)`);
   const trimmed = raw.replace(/\/+$/, '');
   if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(trimmed)) {
-    throw new SettingsError(`PARAMETER_PREFIX must be an SSM path such as /contract-adapter/prod, got ${JSON.stringify(raw)}`);
+    throw new SettingsError(`${name} must be an SSM path such as /contract-adapter/prod, got ${JSON.stringify(raw)}`);
   }
   return trimmed;
 }
 
-/** The deepest `data` the adapter handles end to end (test/lambda/catalogue-h-deep-json.test.ts). */
-export const MAX_JSON_DEPTH_LIMIT = 1_000;
-
 export function readSettings(env: Env = process.env): Settings {
   let upstreamAllowlist: Allowlist;
   try {
-    upstreamAllowlist = parseAllowlist(env.UPSTREAM_ALLOWLIST ?? '');
+    upstreamAllowlist = parseAllowlist(env[UPSTREAM_ALLOWLIST.name] ?? UPSTREAM_ALLOWLIST.default);
   } catch (error) {
-    throw new SettingsError(`UPSTREAM_ALLOWLIST: ${(error as Error).message}`);
+    throw new SettingsError(`${UPSTREAM_ALLOWLIST.name}: ${(error as Error).message}`);
   }
   return {
     parameterPrefix: prefix(env),
-    cacheTtlMs: integer(env, 'PARAMETER_CACHE_TTL_SECONDS', 30, 0, 86_400) * 1000,
-    upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 900_000),
-    maxRequestBytes: integer(env, 'MAX_REQUEST_BYTES', 1_048_576, 1, 10_485_760),
-    maxResponseBytes: integer(env, 'MAX_RESPONSE_BYTES', 5_242_880, 1, 100_000_000),
-    // 1,000 at most: past a few thousand levels the parsers with a reviver (Middy's prototype
-    // guard, the lossless one) and JSON.stringify run out of stack, and a valid body would be
-    // called invalid JSON or answered 500. The CDK stack has the same cap.
-    maxJsonDepth: integer(env, 'MAX_JSON_DEPTH', 64, 1, MAX_JSON_DEPTH_LIMIT),
+    cacheTtlMs: integer(env, PARAMETER_CACHE_TTL_SECONDS) * 1000,
+    upstreamTimeoutMs: integer(env, UPSTREAM_TIMEOUT_MS),
+    maxRequestBytes: integer(env, MAX_REQUEST_BYTES),
+    maxResponseBytes: integer(env, MAX_RESPONSE_BYTES),
+    maxJsonDepth: integer(env, MAX_JSON_DEPTH),
     upstreamAllowlist,
     deadlineMarginMs: 500,
     ssmBudgetMs: 3_000,
@@ -78,7 +89,7 @@ export function readSettings(env: Env = process.env): Settings {
 /** POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE as the CDK stack sets them, with the same defaults locally. */
 export function readTelemetrySettings(env: Env = process.env): TelemetrySettings {
   return {
-    serviceName: env.POWERTOOLS_SERVICE_NAME?.trim() || 'contract-adapter',
-    metricsNamespace: env.POWERTOOLS_METRICS_NAMESPACE?.trim() || 'ContractAdapter',
+    serviceName: env[POWERTOOLS_SERVICE_NAME.name]?.trim() || POWERTOOLS_SERVICE_NAME.default,
+    metricsNamespace: env[POWERTOOLS_METRICS_NAMESPACE.name]?.trim() || POWERTOOLS_METRICS_NAMESPACE.default,
   };
 }

@@ -5,6 +5,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { checkMirrorsInfra } from '../../bench/scenarios/cold-start.ts';
 import { ADAPTER_BUNDLING, BUNDLE_ALIASES, BUNDLE_LEFT_OUT } from '../../infra/adapter-function.ts';
+import { lambdaEnvironment } from '../../infra/settings/index.ts';
+import { readSettings } from '../../lambda/settings.ts';
 import { documentedFullContext, projectFile, resourcesOf, synthesize } from './synth.ts';
 
 const demo = synthesize();
@@ -47,6 +49,14 @@ describe('the adapter function', () => {
     demo.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ PARAMETER_PREFIX: '/contract-adapter/dev', UPSTREAM_ALLOWLIST: '10.20.0.0/16' }) },
     });
+  });
+
+  it("has lambdaEnvironment's variables, which the Lambda's readSettings reads without a complaint", () => {
+    for (const { stack, template } of [demo, full]) {
+      const variables = (adapterFunction(template).properties.Environment as { Variables: Record<string, string> }).Variables;
+      assert.deepEqual(variables, lambdaEnvironment(stack.settings.function));
+      assert.doesNotThrow(() => readSettings(variables));
+    }
   });
 
   it('has no reserved concurrency unless asked', () => {

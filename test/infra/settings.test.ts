@@ -1,8 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEMO_VPC_CIDR, parameterPrefix, parseSettings, SettingsError } from '../../infra/settings.ts';
-import type { SettingsContext } from '../../infra/settings.ts';
-import { documentedFullContext } from './synth.ts';
+import { readFileSync } from 'node:fs';
+import {
+  ALARM_KEYS,
+  API_KEYS,
+  DEMO_VPC_CIDR,
+  FUNCTION_KEYS,
+  NETWORK_KEYS,
+  PARAMETER_KEYS,
+  parameterPrefix,
+  parseSettings,
+  SETTING_KEYS,
+  SettingsError,
+  STACK_KEYS,
+} from '../../infra/settings/index.ts';
+import type { SettingsContext } from '../../infra/settings/index.ts';
+import { documentedFullContext, projectFile } from './synth.ts';
 
 const imported = {
   vpcId: 'vpc-0a1b2c3d4e5f60718',
@@ -30,35 +43,35 @@ function assertProblem(context: SettingsContext, pattern: RegExp): void {
 describe('parseSettings', () => {
   it('builds the demonstration setup from no context at all', () => {
     const settings = parseSettings({});
-    assert.equal(settings.stage, 'dev');
-    assert.deepEqual(settings.network, { kind: 'demo' });
-    assert.deepEqual(settings.modelCidrs, [DEMO_VPC_CIDR]);
-    assert.deepEqual(settings.modelPorts, [8080]);
-    assert.deepEqual([...settings.models], [['iris', 'http://10.20.0.10:8080/predict']]);
-    assert.equal(settings.endpointType, 'REGIONAL');
-    assert.equal(settings.waf, false);
-    assert.equal(settings.reservedConcurrency, undefined);
-    assert.equal(settings.alarmEmail, undefined);
+    assert.equal(settings.stack.stage, 'dev');
+    assert.deepEqual(settings.network.vpc, { kind: 'demo' });
+    assert.deepEqual(settings.network.modelCidrs, [DEMO_VPC_CIDR]);
+    assert.deepEqual(settings.network.modelPorts, [8080]);
+    assert.deepEqual([...settings.parameters.models], [['iris', 'http://10.20.0.10:8080/predict']]);
+    assert.equal(settings.api.endpointType, 'REGIONAL');
+    assert.equal(settings.api.waf, false);
+    assert.equal(settings.function.reservedConcurrency, undefined);
+    assert.equal(settings.alarms.alarmEmail, undefined);
   });
 
   it("defaults the Lambda environment to contract.md's table", () => {
     const settings = parseSettings({});
-    assert.equal(settings.parameterCacheTtlSeconds, 30);
-    assert.equal(settings.upstreamTimeoutMs, 10_000);
-    assert.equal(settings.maxRequestBytes, 1_048_576);
-    assert.equal(settings.maxResponseBytes, 5_242_880);
-    assert.equal(settings.maxJsonDepth, 64);
+    assert.equal(settings.function.parameterCacheTtlSeconds, 30);
+    assert.equal(settings.function.upstreamTimeoutMs, 10_000);
+    assert.equal(settings.function.maxRequestBytes, 1_048_576);
+    assert.equal(settings.function.maxResponseBytes, 5_242_880);
+    assert.equal(settings.function.maxJsonDepth, 64);
   });
 
   it('reads the documented full context', () => {
     const settings = parseSettings(documentedFullContext());
-    assert.equal(settings.stage, 'prod');
-    assert.equal(settings.network.kind, 'imported');
-    assert.deepEqual(settings.modelHosts, ['churn.models.internal']);
-    assert.equal(settings.models.size, 2);
-    assert.equal(settings.waf, true);
-    assert.equal(settings.reservedConcurrency, 100);
-    assert.equal(settings.quotaPeriod, 'MONTH');
+    assert.equal(settings.stack.stage, 'prod');
+    assert.equal(settings.network.vpc.kind, 'imported');
+    assert.deepEqual(settings.network.modelHosts, ['churn.models.internal']);
+    assert.equal(settings.parameters.models.size, 2);
+    assert.equal(settings.api.waf, true);
+    assert.equal(settings.function.reservedConcurrency, 100);
+    assert.equal(settings.api.quotaPeriod, 'MONTH');
   });
 
   it('reads `-c key=value` strings the same as JSON values', () => {
@@ -71,22 +84,22 @@ describe('parseSettings', () => {
       throttleRateLimit: '200',
       waf: 'true',
     });
-    assert.deepEqual(fromStrings.network, {
+    assert.deepEqual(fromStrings.network.vpc, {
       kind: 'imported',
       vpcId: imported.vpcId,
       subnetIds: imported.subnetIds,
       ssmEndpointSecurityGroupId: undefined,
     });
-    assert.deepEqual(fromStrings.modelCidrs, ['10.40.16.0/20']);
-    assert.deepEqual(fromStrings.modelPorts, [8080]);
-    assert.equal(fromStrings.models.get('iris'), 'http://10.40.16.25:8080/predict');
-    assert.equal(fromStrings.throttleRateLimit, 200);
-    assert.equal(fromStrings.waf, true);
+    assert.deepEqual(fromStrings.network.modelCidrs, ['10.40.16.0/20']);
+    assert.deepEqual(fromStrings.network.modelPorts, [8080]);
+    assert.equal(fromStrings.parameters.models.get('iris'), 'http://10.40.16.25:8080/predict');
+    assert.equal(fromStrings.api.throttleRateLimit, 200);
+    assert.equal(fromStrings.api.waf, true);
   });
 
   it('has no demo defaults once a VPC is given: the models and their egress are explicit', () => {
     const settings = parseSettings(imported);
-    assert.equal(settings.models.size, 0);
+    assert.equal(settings.parameters.models.size, 0);
     assertProblem({ vpcId: imported.vpcId, subnetIds: imported.subnetIds }, /^modelCidrs: required with vpcId/);
     assertProblem({ vpcId: imported.vpcId, subnetIds: imported.subnetIds }, /^modelPorts: required with vpcId/);
   });
@@ -118,7 +131,30 @@ describe('parseSettings', () => {
       assertProblem({ ...imported, models: { iris: endpoint } }, pattern);
     }
     const withHost = parseSettings({ ...imported, modelHosts: ['models.internal'], models: { iris: 'http://models.internal:8080/p' } });
-    assert.equal(withHost.models.get('iris'), 'http://models.internal:8080/p');
+    assert.equal(withHost.parameters.models.get('iris'), 'http://models.internal:8080/p');
+  });
+
+  it('reads CIDRs as node:net does, so UPSTREAM_ALLOWLIST takes what modelCidrs took', () => {
+    // A leading zero passed the old hand-written parser, and the Lambda's allowlist refused it.
+    for (const cidr of ['010.40.16.0/20', '10.40.016.0/20', '10.40.16.0/020']) {
+      assertProblem({ ...imported, modelCidrs: [cidr] }, /^modelCidrs: /);
+    }
+    assert.deepEqual(parseSettings({ ...imported, modelCidrs: ['10.40.16.0/20', '10.1.2.3/32'] }).network.modelCidrs, ['10.40.16.0/20', '10.1.2.3/32']);
+  });
+
+  it('matches endpoint addresses against modelCidrs with a node:net BlockList', () => {
+    const endpoints = { first: 'http://10.40.16.0:8080/p', last: 'http://10.40.31.255:8080/p', hex: 'http://0x0a.40.16.25:8080/p' };
+    assert.deepEqual(Object.fromEntries(parseSettings({ ...imported, models: endpoints }).parameters.models), {
+      first: 'http://10.40.16.0:8080/p',
+      last: 'http://10.40.31.255:8080/p',
+      hex: 'http://0x0a.40.16.25:8080/p',
+    });
+    assertProblem({ ...imported, models: { iris: 'http://10.40.32.0:8080/p' } }, /^models.iris: the endpoint points at 10.40.32.0, outside modelCidrs \(10.40.16.0\/20\)$/);
+    assertProblem({ ...imported, models: { iris: 'http://10.40.15.255:8080/p' } }, /outside modelCidrs/);
+    // IPv6, even an IPv4-mapped address inside a CIDR: the security group's rules are IPv4.
+    for (const endpoint of ['http://[::1]:8080/p', 'http://[::ffff:10.40.16.25]:8080/p']) {
+      assertProblem({ ...imported, models: { iris: endpoint } }, /^models.iris: the endpoint points at \[.*\], an IPv6 address: modelCidrs and the security group are IPv4 only$/);
+    }
   });
 
   it("refuses model names contract.md's {model} pattern refuses", () => {
@@ -130,14 +166,14 @@ describe('parseSettings', () => {
   it('keeps the Lambda timeout below the integration timeout and the model deadline below both', () => {
     assertProblem({ timeoutSeconds: 29 }, /^timeoutSeconds: expected an integer from 3 to 28/);
     assertProblem({ timeoutSeconds: 10, upstreamTimeoutMs: 9500 }, /^upstreamTimeoutMs: must be at least 1000 ms below the Lambda timeout/);
-    assert.equal(parseSettings({ timeoutSeconds: 10, upstreamTimeoutMs: 9000 }).upstreamTimeoutMs, 9000);
+    assert.equal(parseSettings({ timeoutSeconds: 10, upstreamTimeoutMs: 9000 }).function.upstreamTimeoutMs, 9000);
   });
 
   it('requires execute-api endpoints for a private API, and only for one', () => {
     assertProblem({ endpointType: 'PRIVATE' }, /^apiVpcEndpointIds: required when endpointType is PRIVATE/);
     assertProblem({ apiVpcEndpointIds: ['vpce-0a1b2c3d4e5f60718'] }, /^apiVpcEndpointIds: only meaningful/);
     const settings = parseSettings({ endpointType: 'PRIVATE', apiVpcEndpointIds: 'vpce-0a1b2c3d4e5f60718' });
-    assert.deepEqual(settings.apiVpcEndpointIds, ['vpce-0a1b2c3d4e5f60718']);
+    assert.deepEqual(settings.api.apiVpcEndpointIds, ['vpce-0a1b2c3d4e5f60718']);
   });
 
   it('refuses out-of-range numbers, unknown choices and non-booleans', () => {
@@ -154,8 +190,8 @@ describe('parseSettings', () => {
 
   it('takes a customer managed key for SecureString parameters, and none by default', () => {
     const arn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-    assert.equal(parseSettings({}).parameterKmsKeyArn, undefined);
-    assert.equal(parseSettings({ parameterKmsKeyArn: arn }).parameterKmsKeyArn, arn);
+    assert.equal(parseSettings({}).parameters.parameterKmsKeyArn, undefined);
+    assert.equal(parseSettings({ parameterKmsKeyArn: arn }).parameters.parameterKmsKeyArn, arn);
   });
 
   it('reports every problem at once', () => {
@@ -168,5 +204,28 @@ describe('parseSettings', () => {
 describe('parameterPrefix', () => {
   it("is contract.md's /contract-adapter/{stage}", () => {
     assert.equal(parameterPrefix('prod'), '/contract-adapter/prod');
+  });
+});
+
+describe('SETTING_KEYS', () => {
+  it("is every construct's keys, each once", () => {
+    const groups = [STACK_KEYS, NETWORK_KEYS, PARAMETER_KEYS, API_KEYS, FUNCTION_KEYS, ALARM_KEYS].flat();
+    assert.equal(new Set(groups).size, groups.length, 'a key read by two constructs');
+    assert.deepEqual([...SETTING_KEYS].sort(), [...groups].sort());
+  });
+
+  it("is docs/deploy.md's Settings table, in its order", () => {
+    const doc = readFileSync(projectFile('docs/deploy.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('## Settings (CDK context)'), doc.indexOf('### Example: a full context'));
+    const keys = [...table.matchAll(/^\| `([A-Za-z][A-Za-z0-9]*)` \|/gm)].map((match) => match[1]);
+    assert.deepEqual(keys, [...SETTING_KEYS]);
+  });
+
+  it('orders problems as it lists the keys, whichever construct reads them', () => {
+    const problems = problemsOf({ parameterKmsKeyArn: 'x', alarmEmail: 'x', maxJsonDepth: 0, logRetentionDays: 2, waf: 'x', models: 'x', stage: 'X' });
+    assert.deepEqual(
+      problems.map((problem) => problem.split(':')[0]),
+      ['stage', 'models', 'waf', 'logRetentionDays', 'maxJsonDepth', 'alarmEmail', 'parameterKmsKeyArn'],
+    );
   });
 });
