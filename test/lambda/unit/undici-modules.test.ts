@@ -9,7 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { Socket as NetSocket, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -75,6 +75,8 @@ describe('undici internals the model connections rely on', () => {
   interface Observed {
     /** The store the connector saw, and whether dispatch() had not yet returned when it was called. */
     connects: Array<{ store: string | undefined; duringDispatch: boolean }>;
+    /** Whether undici's connector returned the socket it is opening (connector.ts watches it before the callback). */
+    returnedSockets: boolean[];
     /** socket.write calls made before undici's connect callback returned. */
     writesInConnectCallback: number;
     /** socket.read calls that handed undici bytes of the answer. */
@@ -90,7 +92,7 @@ describe('undici internals the model connections rely on', () => {
     const connect = buildConnector({ allowH2: false } as BuildConnector.BuildOptions);
     return (params, callback) => {
       observed.connects.push({ store: store.getStore(), duringDispatch: dispatching() });
-      return connect(params, (error, connected) => {
+      const opening = connect(params, (error, connected) => {
         const socket = connected as Socket | null;
         let writes = 0;
         if (socket) {
@@ -112,6 +114,8 @@ describe('undici internals the model connections rely on', () => {
         callback(error as never, connected as never);
         observed.writesInConnectCallback += writes;
       });
+      observed.returnedSockets.push((opening as unknown) instanceof NetSocket);
+      return opening;
     };
   }
 
@@ -143,15 +147,16 @@ describe('undici internals the model connections rely on', () => {
     ['an Agent (the pool)', (connect: BuildConnector.connector) => new Agent({ connect })],
     ["a Client (the retry's new connection)", (connect: BuildConnector.connector) => new Client(origin, { connect })],
   ] as const) {
-    test(`${kind}: dispatch() calls the connector before it returns, in the caller's async context; the request is written in the connect callback and the answer read through socket.read`, async () => {
+    test(`${kind}: dispatch() calls the connector before it returns, in the caller's async context, and gets the socket back at once; the request is written in the connect callback and the answer read through socket.read`, async () => {
       const store = new AsyncLocalStorage<string>();
-      const observed: Observed = { connects: [], writesInConnectCallback: 0, readsWithData: 0, answering: false, writesWhileAnswering: 0 };
+      const observed: Observed = { connects: [], returnedSockets: [], writesInConnectCallback: 0, readsWithData: 0, answering: false, writesWhileAnswering: 0 };
       let dispatching = false;
       const dispatcher = make(observingConnector(observed, () => dispatching, store));
       try {
         assert.equal(await post(dispatcher, observed, store, 'call-1', (value) => (dispatching = value)), 200);
         // connector.ts: AsyncLocalStorage carries the call to the connect undici opens for it.
         assert.deepEqual(observed.connects, [{ store: 'call-1', duringDispatch: true }]);
+        assert.deepEqual(observed.returnedSockets, [true], "undici's connector did not return the socket it opens");
         // connector.ts / interim-responses.ts: the request goes out on the new socket at once
         // (socket.write), and the answer comes back through socket.read, where the 100 filter sits.
         assert.ok(observed.writesInConnectCallback > 0, 'the request was not written in the connect callback');
