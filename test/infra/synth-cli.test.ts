@@ -2,7 +2,10 @@
 // esbuild bundling the real handler, cdk-nag, and no AWS credentials, config or network.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -87,6 +90,85 @@ const result = await handler(JSON.parse(process.env.EVENT), context);
 process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
 `;
 
+type Bundle = ReturnType<typeof adapterAsset>;
+
+const functionEnvironment = ({ fn }: Bundle): Record<string, string> => (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+
+/** A fresh `node` in the asset directory answers one predict event; `aws` is what Lambda would add (the role's credentials, or none). */
+async function firstRequest(synth: Synth, bundle: Bundle, ssmUrl: string, aws: Record<string, string>) {
+  const functionEnv = functionEnvironment(bundle);
+  const event = restEvent({ method: 'POST', path: predictPath('iris'), body: envelope('b-0001', { instances: [[5.1, 3.5, 1.4, 0.2]] }) });
+  const { stdout, stderr } = await run(join(bin, 'node'), ['--input-type=module', '-e', FIRST_REQUEST], {
+    cwd: bundle.asset,
+    env: {
+      PATH: process.env.PATH,
+      HOME: join(synth.outdir, '..'),
+      ...functionEnv,
+      // The function's own environment (no NODE_OPTIONS), the loopback endpoints, and
+      // only what Lambda itself would add: a region and, when given, the role's credentials.
+      NODE_OPTIONS: functionEnv.NODE_OPTIONS ?? '',
+      UPSTREAM_ALLOWLIST: '127.0.0.1/32',
+      AWS_ENDPOINT_URL_SSM: ssmUrl,
+      AWS_REGION: 'eu-west-1',
+      ...aws,
+      EVENT: JSON.stringify(event),
+    },
+  });
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  assert.ok(line, `${stdout}${stderr}`);
+  return { result: JSON.parse(line.slice('RESULT '.length)) as { statusCode: number; body: string }, log: `${stdout}${stderr}` };
+}
+
+interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A loopback SSM endpoint of this file's own: it records each request whole and answers GetParametersByPath with `parameter`. */
+async function startRecordingSsm(parameter: Record<string, unknown>): Promise<{ url: string; requests: RecordedRequest[]; close(): Promise<void> }> {
+  const requests: RecordedRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const text = JSON.stringify({ Parameters: [parameter] });
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID() });
+      res.end(text);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * AWS Signature Version 4 of a recorded request, computed here from its method, path, query,
+ * signed headers and body (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html),
+ * independently of the SDK's signer.
+ */
+function sigV4Signature(request: RecordedRequest, signedHeaders: string[], secretAccessKey: string, scope: string): string {
+  const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+  const hmac = (key: string | Buffer, text: string): Buffer => createHmac('sha256', key).update(text, 'utf8').digest();
+  const [path = '/', query = ''] = request.url.split('?');
+  const canonicalQuery = query
+    .split('&')
+    .filter((pair) => pair !== '')
+    .sort()
+    .join('&');
+  const canonicalHeaders = signedHeaders.map((name) => `${name}:${String(request.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+  const canonicalRequest = [request.method, path, canonicalQuery, canonicalHeaders, signedHeaders.join(';'), sha256(request.body)].join('\n');
+  const stringToSign = ['AWS4-HMAC-SHA256', String(request.headers['x-amz-date']), scope, sha256(canonicalRequest)].join('\n');
+  const [date = '', region = '', service = '', terminator = ''] = scope.split('/');
+  const signingKey = [region, service, terminator].reduce<Buffer>((key, part) => hmac(key, part), hmac(`AWS4${secretAccessKey}`, date));
+  return hmac(signingKey, stringToSign).toString('hex');
+}
+
 function template(outdir: string, stack: string): { Resources: Resources } {
   return JSON.parse(readFileSync(join(outdir, `${stack}.template.json`), 'utf8'));
 }
@@ -153,37 +235,14 @@ describe('npx cdk synth', { concurrency: true }, () => {
   it('answers a first request from its bundle alone: SSM and a model on loopback, credentials from the environment', async () => {
     const synth = await synthDefault();
     assert.equal(synth.code, 0, synth.stderr);
-    const { fn, asset } = adapterAsset(synth);
-    const functionEnv = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const bundle = adapterAsset(synth);
+    const functionEnv = functionEnvironment(bundle);
     const prefix = functionEnv.PARAMETER_PREFIX ?? '';
     assert.equal(functionEnv.NODE_OPTIONS ?? '', FUNCTION_NODE_OPTIONS, 'the bench\'s cold processes run with the function\'s NODE_OPTIONS');
     const model = await startModelServer(answerJson('{"predictions":[[0.9,0.1]]}'));
     const ssm = await startSsmServer({ parameters: () => ({ [`${prefix}/models/iris/endpoint`]: `${model.url}/v1/models/iris:predict` }) });
     try {
-      const firstRequest = async (credentials: Record<string, string>) => {
-        const event = restEvent({ method: 'POST', path: predictPath('iris'), body: envelope('b-0001', { instances: [[5.1, 3.5, 1.4, 0.2]] }) });
-        const { stdout, stderr } = await run(join(bin, 'node'), ['--input-type=module', '-e', FIRST_REQUEST], {
-          cwd: asset,
-          env: {
-            PATH: process.env.PATH,
-            HOME: join(synth.outdir, '..'),
-            ...functionEnv,
-            // The function's own environment (no NODE_OPTIONS), the loopback endpoints, and
-            // only what Lambda itself would add: a region and, when given, the role's credentials.
-            NODE_OPTIONS: functionEnv.NODE_OPTIONS ?? '',
-            UPSTREAM_ALLOWLIST: '127.0.0.1/32',
-            AWS_ENDPOINT_URL_SSM: ssm.url,
-            AWS_REGION: 'eu-west-1',
-            ...credentials,
-            EVENT: JSON.stringify(event),
-          },
-        });
-        const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-        assert.ok(line, `${stdout}${stderr}`);
-        return { result: JSON.parse(line.slice('RESULT '.length)) as { statusCode: number; body: string }, log: `${stdout}${stderr}` };
-      };
-
-      const answered = await firstRequest({ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
+      const answered = await firstRequest(synth, bundle, ssm.url, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
       assert.equal(answered.result.statusCode, 200, answered.log);
       assert.deepEqual(JSON.parse(answered.result.body), { userTag: 'b-0001', result: { predictions: [[0.9, 0.1]] } });
       assert.deepEqual(ssm.calls, ['GetParametersByPath']);
@@ -191,13 +250,50 @@ describe('npx cdk synth', { concurrency: true }, () => {
 
       // Without credentials in the environment nothing else is tried: the refresh fails before
       // anything is sent to SSM, is logged, and B gets the contract's 503.
-      const refused = await firstRequest({});
+      const refused = await firstRequest(synth, bundle, ssm.url, {});
       assert.equal(refused.result.statusCode, 503, refused.log);
       assert.match(refused.log, /"message":"configuration refresh failed"/);
       // Error classes read as written, not as the minifier renamed them.
       assert.match(refused.log, /"message":"configuration refresh failed".*"errorClass":"CredentialsProviderError"/);
       assert.deepEqual(ssm.calls, ['GetParametersByPath']);
       assert.equal(model.received.length, 1);
+    } finally {
+      await Promise.all([ssm.close(), model.close()]);
+    }
+  });
+
+  it("signs its SSM request with the environment's credentials (the env-only stand-in): SigV4 under the access key, the session token sent and signed", async () => {
+    const synth = await synthDefault();
+    assert.equal(synth.code, 0, synth.stderr);
+    const bundle = adapterAsset(synth);
+    const prefix = functionEnvironment(bundle).PARAMETER_PREFIX ?? '';
+    const model = await startModelServer(answerJson('{"predictions":[[0.9,0.1]]}'));
+    const ssm = await startRecordingSsm({ Name: `${prefix}/models/iris/endpoint`, Type: 'String', Value: `${model.url}/v1/models/iris:predict`, Version: 1 });
+    const credentials = {
+      AWS_ACCESS_KEY_ID: 'ASIAENVONLYTEST00001',
+      AWS_SECRET_ACCESS_KEY: 'env/secret+key/for/the/signing/test0000',
+      AWS_SESSION_TOKEN: 'IQoJb3JpZ2luX2VjEnvOnlySessionToken//for+the+test==',
+    };
+    try {
+      const answered = await firstRequest(synth, bundle, ssm.url, credentials);
+      assert.equal(answered.result.statusCode, 200, answered.log);
+      assert.equal(ssm.requests.length, 1);
+      const request = ssm.requests[0]!;
+      assert.equal(request.headers['x-amz-target'], 'AmazonSSM.GetParametersByPath');
+      assert.equal(request.headers['x-amz-security-token'], credentials.AWS_SESSION_TOKEN);
+      const authorization = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+        String(request.headers.authorization),
+      );
+      assert.ok(authorization, `not a SigV4 Authorization: ${request.headers.authorization}`);
+      const [, accessKeyId, date, region, service, signedHeaders, signature] = authorization as unknown as string[];
+      assert.equal(accessKeyId, credentials.AWS_ACCESS_KEY_ID);
+      assert.equal(region, 'eu-west-1');
+      assert.equal(service, 'ssm');
+      assert.equal(String(request.headers['x-amz-date']).slice(0, 8), date);
+      const signed = signedHeaders!.split(';');
+      for (const header of ['host', 'x-amz-date', 'x-amz-security-token', 'x-amz-target']) assert.ok(signed.includes(header), `${header} is not signed`);
+      // The signature, recomputed from the recorded request with the environment's secret key.
+      assert.equal(signature, sigV4Signature(request, signed, credentials.AWS_SECRET_ACCESS_KEY, `${date}/${region}/${service}/aws4_request`));
     } finally {
       await Promise.all([ssm.close(), model.close()]);
     }
