@@ -24,6 +24,8 @@ export interface SsmServerOptions {
   latencyMs?: number;
   /** Every Nth call (counting every action, from 1) is answered ThrottlingException, as SSM does over its quota. */
   throttleEvery?: number;
+  /** A throughput quota: calls past this many in one second (a fixed window) are answered ThrottlingException. */
+  quotaTps?: number;
   /** Called as each call arrives, before it is answered; for tests that act mid-pagination. */
   onCall?: (action: string, call: number) => void;
 }
@@ -83,6 +85,17 @@ export async function startSsmServer(options: SsmServerOptions): Promise<SsmServ
     return match && Number(match[1]) === generation ? Number(match[2]) : undefined;
   };
   const hanging = new Set<ServerResponse>();
+  let windowStart = 0;
+  let windowCalls = 0;
+  const overQuota = (): boolean => {
+    if (options.quotaTps === undefined) return false;
+    const now = Date.now();
+    if (now - windowStart >= 1_000) {
+      windowStart = now;
+      windowCalls = 0;
+    }
+    return ++windowCalls > options.quotaTps;
+  };
 
   const current = (): Map<string, string> => {
     const all = new Map(Object.entries(options.parameters()));
@@ -184,6 +197,7 @@ export async function startSsmServer(options: SsmServerOptions): Promise<SsmServ
     };
     const current = fault;
     if (current.kind !== 'none' && --faultCallsLeft <= 0) fault = { kind: 'none' };
+    const throttled = overQuota() || (options.throttleEvery !== undefined && call % options.throttleEvery === 0);
     if (current.kind === 'hang') {
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
@@ -192,7 +206,7 @@ export async function startSsmServer(options: SsmServerOptions): Promise<SsmServ
     if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     // The caller gave up meanwhile (its own timeout): nothing to answer, as for a real service.
     if (res.destroyed) return;
-    if (current.kind === 'throttle' || (options.throttleEvery !== undefined && call % options.throttleEvery === 0)) {
+    if (current.kind === 'throttle' || throttled) {
       return reply(400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
     }
     if (current.kind === 'error500') {

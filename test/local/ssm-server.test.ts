@@ -68,3 +68,10 @@ test('invalidateTokens: a token handed out before is refused with InvalidNextTok
   const again = await s.page();
   assert.equal((await s.page(again.NextToken)).Parameters?.[0]?.Name, '/p/models/m10/endpoint');
 });
+
+test('quotaTps: calls past the quota within one second are throttled', async (t) => {
+  const s = await start({ quotaTps: 3 });
+  t.after(() => s.close());
+  const outcomes = await Promise.all(Array.from({ length: 5 }, () => s.page().then(() => 'ok', (error: Error) => error.name)));
+  assert.deepEqual(outcomes.sort(), ['ThrottlingException', 'ThrottlingException', 'ok', 'ok', 'ok']);
+});
