@@ -181,7 +181,8 @@ test('a page in flight when Lambda freezes the container is asked again after th
   const inFlight = h.ssm.pageCalls.length;
   assert.ok(inFlight > 1 && inFlight < 60, `${inFlight} pages asked for so far`);
   // The freeze between invocations: nothing in the process runs for 2 s, longer than the SSM
-  // client's 1.5 s request timeout, which fires as soon as the process thaws.
+  // client's 1.5 s request timeout. The loopback endpoint froze too, so no answer waits in the
+  // socket at the thaw (as when SSM's answer is lost) and the timeout fires: the SDK's retry.
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2_000);
   assert.equal(expectSuccess(await ask(h), TAG), '{"page":"last"}');
   const starts = h.ssm.pageCalls.map((call) => call.start);
