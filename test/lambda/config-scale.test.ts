@@ -171,23 +171,31 @@ test('with a good copy, a refresh throttled mid-pagination serves the copy, and 
   assert.deepEqual(pagesRead(h.ssm.pageCalls), [...everyPage(20), ...everyPage(20)]);
 });
 
-test('a page in flight when Lambda freezes the container is asked again after the thaw; the read does not start over', async (t) => {
+test('a page in flight when Lambda freezes the container completes, or is asked again, after the thaw; the read does not start over', async (t) => {
   const model = await startModelServer(answerJson('{"page":"last"}'));
   t.after(() => model.close());
   const h = await startHarness(prefixOf(600, model), { PARAMETER_CACHE_TTL_SECONDS: '30' }, { ssm: { latencyMs: 20 } });
   t.after(() => h.close());
   // 800 ms left, less the 500 ms margin: the request waits 300 ms, and the read goes on.
   expectError(await ask(h, lambdaContext(800)), 503, 'CONFIG_UNAVAILABLE', TAG);
+  // Freeze while a page is at the endpoint, not yet answered: its request timeout is running.
+  while (h.ssm.pageCalls.at(-1)?.status !== 0) await new Promise((resolve) => setImmediate(resolve));
   const inFlight = h.ssm.pageCalls.length;
   assert.ok(inFlight > 1 && inFlight < 60, `${inFlight} pages asked for so far`);
   // The freeze between invocations: nothing in the process runs for 2 s, longer than the SSM
-  // client's 1.5 s request timeout. The loopback endpoint froze too, so no answer waits in the
-  // socket at the thaw (as when SSM's answer is lost) and the timeout fires: the SDK's retry.
+  // client's 1.5 s request timeout; the loopback endpoint freezes too. At the thaw the page's
+  // answer is either read (the endpoint answered before the timeout was looked at) or the
+  // timeout fires and the SDK asks for that page again: which one depends on the order the
+  // event loop takes them in, and both are fine. What must not happen is a read from page 1.
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2_000);
-  assert.equal(expectSuccess(await ask(h), TAG), '{"page":"last"}');
+  await loadCold(h);
   const starts = h.ssm.pageCalls.map((call) => call.start);
   const repeated = starts.filter((start, i) => starts.indexOf(start) !== i);
-  assert.deepEqual(repeated, [(inFlight - 1) * PAGE], 'only the page in flight during the freeze was asked again');
+  const inFlightPage = (inFlight - 1) * PAGE;
+  assert.ok(
+    repeated.length === 0 || (repeated.length === 1 && repeated[0] === inFlightPage),
+    `only the page in flight during the freeze (${inFlightPage}) may be asked again: ${JSON.stringify(h.ssm.pageCalls.slice(inFlight - 3, inFlight + 3))}`,
+  );
   assert.deepEqual([...new Set(starts)], everyPage(60), 'in order, never back to page 1');
-  assert.equal(h.ssm.calls.length, 61);
+  assert.equal(h.ssm.calls.length, 60 + repeated.length);
 });
