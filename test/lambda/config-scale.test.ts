@@ -58,8 +58,9 @@ test('a prefix five budgets long loads over several requests, each page read onc
   t.after(() => h.close());
 
   const { unavailable, waits } = await loadCold(h);
-  // 50 pages at 30 ms each cannot be read in under 1.5 s: five budgets of 300 ms.
-  assert.ok(unavailable >= 4, `${unavailable} requests answered 503 before the first 200`);
+  // 50 pages at 30 ms each cannot be read in under 1.5 s: five budgets of 300 ms (at least
+  // three 503s however slow the machine makes each request).
+  assert.ok(unavailable >= 3, `${unavailable} requests answered 503 before the first 200`);
   for (const ms of waits) assert.ok(ms < budgetMs + 700, `a request waited ${Math.round(ms)} ms (budget ${budgetMs} ms)`);
   assert.deepEqual(pagesRead(h.ssm.pageCalls), everyPage(50), 'every page read once, in order');
   assert.equal(h.ssm.calls.length, 50, 'one SSM call per page, none repeated');
@@ -98,12 +99,21 @@ test('a warm container whose refresh is slower than the budget serves its copy a
 
   // The hang ends (the SDK retries that page); the refresh reads on, and completes.
   h.ssm.setFault({ kind: 'none' });
-  for (let i = 0; i < 200 && pagesRead(h.ssm.pageCalls).length < 100; i++) await sleep(25);
+  // Until the refresh completes every request gets the old copy (at once, or, once the copy is
+  // a whole TTL overdue, after waiting for the refresh within its budget); the first one after
+  // it, or the one waiting when it completes, gets the new copy.
+  let answered: { from: string; cache: unknown } | undefined;
+  for (let i = 0; i < 600; i++) {
+    const logs = captureLogs();
+    const from = expectSuccess(await ask(h), TAG);
+    answered = { from, cache: requestLines(parseLines(logs.text()))[0]?.cache };
+    if (from === '{"from":"new"}') break;
+    assert.equal(answered.cache, 'stale');
+    await sleep(25);
+  }
+  assert.equal(answered?.from, '{"from":"new"}', 'the new copy serves as soon as the refresh completed');
+  assert.ok(answered.cache === 'hit' || answered.cache === 'miss', `cache ${String(answered.cache)}`);
   assert.deepEqual(pagesRead(h.ssm.pageCalls), [...everyPage(50), ...everyPage(50)], 'the second pass read each page once');
-  await sleep(50);
-  const fresh = captureLogs();
-  assert.equal(expectSuccess(await ask(h), TAG), '{"from":"new"}', 'the new copy serves as soon as the refresh completed');
-  assert.equal(requestLines(parseLines(fresh.text()))[0]?.cache, 'hit');
   assert.equal(h.ssm.calls.length, 101, 'two passes of 50 pages, and the page that hung asked again once');
 });
 
