@@ -4,7 +4,7 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createHandler } from './app.ts';
 import { ConfigRegistry } from './config/registry.ts';
-import { readParametersByPath } from './config/ssm-parameters.ts';
+import { ParameterReader } from './config/ssm-parameters.ts';
 import { buildSnapshot, newRejections, type ConfigSnapshot } from './config/snapshot.ts';
 import { AdapterError } from './contract/errors.ts';
 import { errorResult, type HttpResult } from './contract/response.ts';
@@ -22,15 +22,18 @@ const MAX_LAMBDA_MS = 900_000;
 const telemetry = await createTelemetry(readTelemetrySettings());
 const log = telemetry.logger;
 
-function build(settings: Settings) {
-  // Default client configuration, so AWS_REGION and AWS_ENDPOINT_URL_SSM apply; the timeouts
-  // keep two attempts inside the refresh budget (without throwOnRequestTimeout the SDK only
-  // warns when a request is slow).
+/** The handler for these settings; exported so that tests can scale the SSM budget down. */
+export function build(settings: Settings) {
+  // Default client configuration, so AWS_REGION and AWS_ENDPOINT_URL_SSM apply. The timeouts
+  // bound each page of the read: two attempts of at most 1.5 s each, with the SDK's jittered
+  // back-off between them (without throwOnRequestTimeout the SDK only warns when a request is
+  // slow). A page that fails fails the refresh, which keeps the pages read and resumes there.
   const ssm = new SSMClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true } });
+  const reader = new ParameterReader(ssm, settings.parameterPrefix);
   const registry = new ConfigRegistry<ConfigSnapshot>({
-    load: (signal, previous) =>
+    load: (previous) =>
       telemetry.traced('### SSM refresh', async (annotate) => {
-        const parameters = await readParametersByPath(ssm, settings.parameterPrefix, signal);
+        const parameters = await reader.read();
         annotate('parameters', parameters.size);
         const snapshot = buildSnapshot(parameters, settings.parameterPrefix, settings.upstreamAllowlist, previous);
         // Once per version and reason, with what keeps serving meanwhile; never the document itself.
@@ -41,9 +44,9 @@ function build(settings: Settings) {
       }),
     ttlMs: settings.cacheTtlMs,
     refreshBudgetMs: settings.ssmBudgetMs,
-    onRefresh: ({ ok, error, ms }) => {
-      if (ok) log.info('configuration refreshed', { ms });
-      else log.warn('configuration refresh failed', { ms, ...errorFields(error) });
+    onRefresh: ({ ok, error, ms, slow }) => {
+      if (ok) log.info('configuration refreshed', { ms, pages: reader.lastPassPages, slow });
+      else log.warn('configuration refresh failed', { ms, pagesKept: reader.pagesKept, ...errorFields(error) });
       telemetry.metrics.refresh(ok);
     },
   });

@@ -1,8 +1,9 @@
 // The adapter as it runs in Lambda: lambda/handler.ts imported with its environment pointing
 // at a loopback SSM endpoint, so the real SDK, cache and undici agent are exercised.
-import { startSsmServer, type SsmServer } from '../../local/ssm-server.ts';
+import { startSsmServer, type SsmServer, type SsmServerOptions } from '../../local/ssm-server.ts';
 import type { Context } from 'aws-lambda';
 import type { HttpResult } from '../../lambda/contract/response.ts';
+import { readSettings, type Settings } from '../../lambda/settings.ts';
 import { lambdaContext } from './events.ts';
 
 export const PREFIX = '/contract-adapter/test';
@@ -17,12 +18,19 @@ export interface Harness {
 
 let instance = 0;
 
+export interface HarnessOptions {
+  /** The loopback SSM endpoint's latency, throttling and hooks. */
+  ssm?: Omit<SsmServerOptions, 'parameters'>;
+  /** Settings no environment variable sets (the SSM budget), over those read from the environment. */
+  settings?: Partial<Settings>;
+}
+
 /**
  * `parameters` may be changed in place between calls (the SSM endpoint reads it every time).
  * `env` adds to or overrides the adapter's environment for this instance of the handler.
  */
-export async function startHarness(parameters: Record<string, string>, env: Record<string, string> = {}): Promise<Harness> {
-  const ssm = await startSsmServer({ parameters: () => parameters });
+export async function startHarness(parameters: Record<string, string>, env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
+  const ssm = await startSsmServer({ ...options.ssm, parameters: () => parameters });
   const environment = {
     PARAMETER_PREFIX: PREFIX,
     AWS_REGION: 'us-east-1',
@@ -34,9 +42,11 @@ export async function startHarness(parameters: Record<string, string>, env: Reco
   };
   Object.assign(process.env, environment);
   // A fresh module instance per harness: the handler reads its settings once, at import.
-  const { handler } = (await import(`../../lambda/handler.ts?instance=${++instance}`)) as {
+  const module = (await import(`../../lambda/handler.ts?instance=${++instance}`)) as {
     handler: (event: unknown, context: Context) => Promise<HttpResult>;
+    build: (settings: Settings) => (event: unknown, context: Context) => Promise<HttpResult>;
   };
+  const handler = options.settings ? module.build({ ...readSettings(process.env), ...options.settings }) : module.handler;
   return {
     ssm,
     parameters,

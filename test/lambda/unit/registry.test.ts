@@ -1,21 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigRegistry, type RegistryOptions } from '../../../lambda/config/registry.ts';
+import { ConfigRegistry, type RefreshOutcome, type RegistryOptions } from '../../../lambda/config/registry.ts';
 import { AdapterError } from '../../../lambda/contract/errors.ts';
 
 /** A registry over a scripted loader and a hand-moved clock. */
 function setup(overrides: Partial<RegistryOptions<string>> = {}) {
   const clock = { now: 0 };
-  const loads: { resolve: (v: string) => void; reject: (e: Error) => void; signal: AbortSignal }[] = [];
+  const loads: { resolve: (v: string) => void; reject: (e: Error) => void }[] = [];
+  const outcomes: RefreshOutcome[] = [];
   const registry = new ConfigRegistry<string>({
-    load: (signal) => new Promise((resolve, reject) => loads.push({ resolve, reject, signal })),
+    load: () => new Promise((resolve, reject) => loads.push({ resolve, reject })),
     ttlMs: 30_000,
     refreshBudgetMs: 3_000,
+    onRefresh: (outcome) => outcomes.push(outcome),
     now: () => clock.now,
     random: () => 0.5,
     ...overrides,
   });
-  return { registry, clock, loads };
+  return { registry, clock, loads, outcomes };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -96,13 +98,89 @@ describe('ConfigRegistry', () => {
     assert.equal((await later).value, 'v1');
   });
 
-  test('the loader gets a signal that aborts at the refresh budget', async () => {
-    const { registry, loads } = setup({ refreshBudgetMs: 20 });
-    registry.get(0).catch(() => undefined);
-    await tick();
-    const signal = loads[0]?.signal;
-    assert.equal(signal?.aborted, false);
+  test('a refresh that outlasts the budget is not abandoned: it goes on, and its value swaps in at once', async () => {
+    const { registry, loads, outcomes } = setup({ refreshBudgetMs: 20 });
+    await assert.rejects(registry.get(20), isConfigUnavailable);
     await new Promise((resolve) => setTimeout(resolve, 60));
-    assert.equal(signal?.aborted, true);
+    await assert.rejects(registry.get(20), isConfigUnavailable);
+    assert.equal(loads.length, 1, 'the same refresh, still running, well past the budget');
+    loads[0]?.resolve('v1');
+    await tick();
+    assert.deepEqual(await registry.get(20), { value: 'v1', cache: 'hit' }, 'in as soon as it completed, no new load');
+    assert.equal(loads.length, 1);
+    assert.deepEqual(outcomes.map(({ ok, slow }) => ({ ok, slow })), [{ ok: true, slow: true }]);
+  });
+
+  /** A registry whose first load outlasted a request's whole budget (20 ms): a slow container. */
+  async function slowContainer() {
+    const s = setup({ refreshBudgetMs: 20 });
+    await assert.rejects(s.registry.get(20), isConfigUnavailable);
+    s.loads[0]?.resolve('v1');
+    await tick();
+    assert.equal(s.outcomes.at(-1)?.slow, true);
+    return s;
+  }
+
+  test('slow container: a request past the TTL is served the old copy at once while the refresh runs', async () => {
+    const { registry, clock, loads } = await slowContainer();
+    clock.now = 27_000;
+    const started = Date.now();
+    assert.deepEqual(await registry.get(1_000), { value: 'v1', cache: 'stale' });
+    assert.ok(Date.now() - started < 500, 'no wait for the refresh');
+    assert.equal(loads.length, 2, 'the refresh was started');
+    assert.deepEqual(await registry.get(1_000), { value: 'v1', cache: 'stale' });
+    assert.equal(loads.length, 2, 'still one refresh in flight');
+    loads[1]?.resolve('v2');
+    await tick();
+    assert.deepEqual(await registry.get(1_000), { value: 'v2', cache: 'hit' });
+  });
+
+  test('slow container: once the copy is a whole TTL overdue, requests wait again, within their budget', async () => {
+    const { registry, clock, loads } = await slowContainer();
+    clock.now = 27_000;
+    assert.equal((await registry.get(1_000)).cache, 'stale');
+    clock.now = 57_000; // fresh until 27 s, plus the 30 s TTL
+    const waiting = registry.get(1_000);
+    await tick();
+    assert.equal(loads.length, 2, 'the same refresh');
+    loads[1]?.resolve('v2');
+    assert.deepEqual(await waiting, { value: 'v2', cache: 'miss' });
+  });
+
+  test('a wait cut short by the request\'s own time left does not make the container slow', async () => {
+    const { registry, clock, loads, outcomes } = setup({ refreshBudgetMs: 1_000 });
+    await assert.rejects(registry.get(20), isConfigUnavailable);
+    loads[0]?.resolve('v1');
+    await tick();
+    assert.equal(outcomes[0]?.slow, false);
+    clock.now = 27_000;
+    const waiting = registry.get(1_000);
+    await tick();
+    loads[1]?.resolve('v2');
+    assert.deepEqual(await waiting, { value: 'v2', cache: 'miss' }, 'waited for the refresh, as for any ordinary prefix');
+  });
+
+  test('a slow container whose refresh completes within the budget is slow no more', async () => {
+    const { registry, clock, loads, outcomes } = await slowContainer();
+    clock.now = 27_000;
+    assert.equal((await registry.get(1_000)).cache, 'stale');
+    loads[1]?.resolve('v2'); // took no time on the hand-moved clock, and nobody waited for it
+    await tick();
+    assert.equal(outcomes.at(-1)?.slow, false);
+    clock.now = 60_000;
+    const waiting = registry.get(1_000);
+    await tick();
+    loads[2]?.resolve('v3');
+    assert.deepEqual(await waiting, { value: 'v3', cache: 'miss' });
+  });
+
+  test('a refresh longer than the budget that nobody waited out (a freeze, say) leaves the container as it was', async () => {
+    const { registry, clock, loads, outcomes } = setup({ refreshBudgetMs: 1_000 });
+    const first = registry.get(1_000);
+    await tick();
+    clock.now = 5_000; // the clock moved 5 s while the refresh ran, but no request waited 1 s
+    loads[0]?.resolve('v1');
+    await first;
+    assert.deepEqual(outcomes.map(({ ms, slow }) => ({ ms, slow })), [{ ms: 5_000, slow: false }]);
   });
 });
