@@ -5,6 +5,7 @@
 //   -> 200 {"jobId", "status": "FAILED", "message": "..."} when the inputs cannot be scored
 // Only a body that is not a job at all is a 400 {"message": "..."}.
 import { createHash } from 'node:crypto';
+import { DEMO_ADDRESSES } from './demo-addresses.ts';
 import { startJsonService, type DemoService } from './demo-service.ts';
 
 export interface Transaction {
@@ -50,9 +51,9 @@ export function fraudAnswer(json: unknown): { status: number; body: unknown } {
 
 export function startFraudModel(options: { port?: number } = {}): Promise<DemoService> {
   return startJsonService({
-    name: 'fraud',
-    path: '/api/jobs',
-    port: options.port ?? 9104,
+    name: DEMO_ADDRESSES.fraud.name,
+    path: DEMO_ADDRESSES.fraud.path,
+    port: options.port ?? DEMO_ADDRESSES.fraud.port,
     errorBody: (message) => ({ message }),
     predict: fraudAnswer,
   });

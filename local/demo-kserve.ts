@@ -4,6 +4,7 @@
 //   {"inputs": [{"name": "input-0", "shape": [n, 4], "datatype": "FP32", "data": [4n numbers, row-major]}]}
 //   -> {"model_name": "iris", "model_version": "1", "outputs": [{"name": "probabilities", "shape": [n, 3], "datatype": "FP32", "data": [3n]}]}
 // Errors are {"error": "..."} with 400, as KServe answers them.
+import { DEMO_ADDRESSES } from './demo-addresses.ts';
 import { MAX_IRIS_INSTANCES, predictIris } from './demo-iris.ts';
 import { startJsonService, type DemoService } from './demo-service.ts';
 
@@ -41,9 +42,9 @@ export function kserveAnswer(rows: number[][]): unknown {
 
 export function startKserveIrisModel(options: { port?: number } = {}): Promise<DemoService> {
   return startJsonService({
-    name: 'iris-kserve',
-    path: '/v2/models/iris/infer',
-    port: options.port ?? 9103,
+    name: DEMO_ADDRESSES.irisKserve.name,
+    path: DEMO_ADDRESSES.irisKserve.path,
+    port: options.port ?? DEMO_ADDRESSES.irisKserve.port,
     errorBody: (message) => ({ error: message }),
     predict(json) {
       const parsed = parseKserveRequest(json);

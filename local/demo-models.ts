@@ -7,6 +7,7 @@
 // - iris-kserve, KServe v2 (demo-kserve.ts), and fraud, a job API that reports failures in a
 //   200 (demo-fraud.ts).
 // All compute real answers from fixed weights, so a result can be checked against its input.
+import { DEMO_ADDRESSES, DEMO_KEYS, type DemoKey } from './demo-addresses.ts';
 import { startFraudModel } from './demo-fraud.ts';
 import { parseIrisRequest, predictIris } from './demo-iris.ts';
 import { startKserveIrisModel } from './demo-kserve.ts';
@@ -96,18 +97,19 @@ export const DEMO_EXAMPLES = {
   fraud: { transaction: { amount: 912.4, country: 'XA', card_present: false } },
 } as const;
 
-export const DEFAULT_DEMO_PORTS = { iris: 9101, churn: 9102, irisKserve: 9103, fraud: 9104, churnV2: 9105 } as const;
+export type DemoPorts = { [K in DemoKey]: number };
 
-export type DemoPorts = { [K in keyof typeof DEFAULT_DEMO_PORTS]: number };
+/** 9101 to 9105: the ports local/parameters.json names (demo-addresses.ts). */
+export const DEFAULT_DEMO_PORTS: Readonly<DemoPorts> = Object.fromEntries(DEMO_KEYS.map((key) => [key, DEMO_ADDRESSES[key].port])) as DemoPorts;
 
 /** Every demo on a free port: for tests and benchmarks that must not take the default ports. */
 export const EPHEMERAL_DEMO_PORTS: DemoPorts = { iris: 0, churn: 0, irisKserve: 0, fraud: 0, churnV2: 0 };
 
 export function startIrisModel(options: { port?: number } = {}): Promise<DemoService> {
   return startJsonService({
-    name: 'iris',
-    path: '/v1/models/iris:predict',
-    port: options.port ?? DEFAULT_DEMO_PORTS.iris,
+    name: DEMO_ADDRESSES.iris.name,
+    path: DEMO_ADDRESSES.iris.path,
+    port: options.port ?? DEMO_ADDRESSES.iris.port,
     errorBody: (message) => ({ error: message }),
     predict(json) {
       const parsed = parseIrisRequest(json);
@@ -117,12 +119,13 @@ export function startIrisModel(options: { port?: number } = {}): Promise<DemoSer
   });
 }
 
-function startChurnService(name: string, parameter: string, port: number, weights: ChurnWeights): Promise<DemoService> {
+function startChurnService(key: 'churn' | 'churnV2', port: number | undefined, weights: ChurnWeights): Promise<DemoService> {
+  const address = DEMO_ADDRESSES[key];
   return startJsonService({
-    name,
-    parameter,
-    path: '/predict',
-    port,
+    name: address.name,
+    parameter: address.parameter,
+    path: address.path,
+    port: port ?? address.port,
     errorBody: (message) => ({ detail: message }),
     predict(json) {
       const parsed = parseChurnRequest(json);
@@ -133,12 +136,12 @@ function startChurnService(name: string, parameter: string, port: number, weight
 }
 
 export function startChurnModel(options: { port?: number } = {}): Promise<DemoService> {
-  return startChurnService('churn', 'models/churn/endpoint', options.port ?? DEFAULT_DEMO_PORTS.churn, CHURN_V1);
+  return startChurnService('churn', options.port, CHURN_V1);
 }
 
 /** churn's variant v2: `{prefix}/models/churn/variants/v2/endpoint`. */
 export function startChurnV2Model(options: { port?: number } = {}): Promise<DemoService> {
-  return startChurnService('churn-v2', 'models/churn/variants/v2/endpoint', options.port ?? DEFAULT_DEMO_PORTS.churnV2, CHURN_V2);
+  return startChurnService('churnV2', options.port, CHURN_V2);
 }
 
 export interface DemoModels {
@@ -146,16 +149,25 @@ export interface DemoModels {
   close(): Promise<void>;
 }
 
-/** Starts every demo service (a port left out is its default); if one cannot start, closes the others and rethrows. */
-export async function startDemoModels(ports: Partial<DemoPorts> = {}): Promise<DemoModels> {
-  const port = (name: keyof DemoPorts) => ({ port: ports[name] ?? DEFAULT_DEMO_PORTS[name] });
-  const started = await Promise.allSettled([
-    startIrisModel(port('iris')),
-    startChurnModel(port('churn')),
-    startKserveIrisModel(port('irisKserve')),
-    startFraudModel(port('fraud')),
-    startChurnV2Model(port('churnV2')),
-  ]);
+/** How each demo service starts, in the order startDemoModels lists them. */
+export const DEMO_STARTERS: Readonly<Record<DemoKey, (options: { port?: number }) => Promise<DemoService>>> = {
+  iris: startIrisModel,
+  churn: startChurnModel,
+  irisKserve: startKserveIrisModel,
+  fraud: startFraudModel,
+  churnV2: startChurnV2Model,
+};
+
+/**
+ * Starts every demo service (a port left out is its default), each through `start` when given
+ * (local/start.ts retries a taken default port there); if one cannot start, closes the others
+ * and rethrows.
+ */
+export async function startDemoModels(
+  ports: Partial<DemoPorts> = {},
+  start: (key: DemoKey, port: number) => Promise<DemoService> = (key, port) => DEMO_STARTERS[key]({ port }),
+): Promise<DemoModels> {
+  const started = await Promise.allSettled(DEMO_KEYS.map((key) => start(key, ports[key] ?? DEFAULT_DEMO_PORTS[key])));
   const services = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s) => s.status === 'rejected');
   const close = async (): Promise<void> => {

@@ -1,8 +1,11 @@
 // What local/parameters.json holds for the demos: each demo service's endpoint, the configs
 // that map B's envelope to the native formats that need it, churn's variant and its shadow,
 // and an ensemble. `npm start` writes this when the file does not exist; a test keeps the
-// committed file equal to it (docs/models.md walks through each entry).
+// file as committed (in git, not as a user may have edited it) equal to it, and the tests use
+// this, never the file (docs/models.md walks through each entry).
+import { DEFAULT_DEMO_ENDPOINTS } from './demo-addresses.ts';
 import type { DemoService } from './demo-service.ts';
+import { DEFAULT_PARAMETER_PREFIX } from './parameters-file.ts';
 
 type ParameterValue = string | Record<string, unknown>;
 
@@ -40,4 +43,9 @@ export function demoParameters(prefix: string, services: readonly Pick<DemoServi
   for (const service of services) parameters[`${prefix}/${service.parameter}`] = service.url;
   for (const [name, value] of Object.entries(DEMO_CONFIGS)) parameters[`${prefix}/${name}`] = value;
   return parameters;
+}
+
+/** local/parameters.json as committed: the demo parameter set, the demos at their default addresses. */
+export function defaultDemoParameters(prefix: string = DEFAULT_PARAMETER_PREFIX): Record<string, ParameterValue> {
+  return demoParameters(prefix, DEFAULT_DEMO_ENDPOINTS);
 }

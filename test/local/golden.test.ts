@@ -1,6 +1,7 @@
 // Golden fixtures per demo model (test/fixtures/golden/*.json): B's request -> the body the
 // model receives, and the model's answer -> B's response, through the real handler with each
-// demo's config as local/parameters.json has it. A second test checks that each fixture's
+// demo's config as local/demo-parameters.ts writes it (never local/parameters.json, which a
+// user may have edited). A second test checks that each fixture's
 // model answer is what the demo service really answers, so the fixtures cannot drift from
 // the demos (docs/models.md quotes them).
 import assert from 'node:assert/strict';

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { defaultDemoParameters } from '../../local/demo-parameters.ts';
 import { explainOffline, main, validateFile } from '../../scripts/models.ts';
 
 const run = promisify(execFile);
@@ -18,14 +19,17 @@ const file = (name: string, json: unknown): string => {
   writeFileSync(path, typeof json === 'string' ? json : JSON.stringify(json));
   return path;
 };
-const committed = readFileSync(new URL('../../local/parameters.json', import.meta.url), 'utf8');
+// The demo parameters as local/demo-parameters.ts writes them (what local/parameters.json is
+// committed as), never the file itself: local/README tells users to edit it.
+const demoText = `${JSON.stringify(defaultDemoParameters(), null, 2)}\n`;
+const demoFile = file('parameters.json', demoText);
 const golden = JSON.parse(readFileSync(new URL('../fixtures/golden/iris-kserve.json', import.meta.url), 'utf8')) as {
   cases: { request: unknown; modelRequest: unknown; modelAnswer: unknown; response: unknown }[];
 };
 
 describe('models validate', () => {
-  test('the committed local/parameters.json: every config and the ensemble are valid', () => {
-    const report = validateFile('local/parameters.json', committed);
+  test('the demo parameters (local/parameters.json as committed): every config and the ensemble are valid', () => {
+    const report = validateFile('local/parameters.json', demoText);
     assert.equal(report.ok, true, report.lines.join('\n'));
     assert.equal(report.lines.length, 4);
     assert.ok(report.lines.every((line) => /^ok {4}\/contract-adapter\/local\/(models\/[\w-]+\/config|ensembles\/iris-all) \(hash [0-9a-f]{12}\)$/.test(line)), report.lines.join('\n'));
@@ -59,7 +63,7 @@ describe('models validate', () => {
 describe('models explain', () => {
   test('renders the golden fixture: B\'s request -> the model request, the model answer -> B\'s response', () => {
     const [c] = golden.cases;
-    const result = explainOffline({ model: 'iris-kserve', envelope: JSON.stringify(c?.request), source: { parameters: committed }, answer: JSON.stringify(c?.modelAnswer) });
+    const result = explainOffline({ model: 'iris-kserve', envelope: JSON.stringify(c?.request), source: { parameters: demoText }, answer: JSON.stringify(c?.modelAnswer) });
     assert.ok(result.ok, result.text);
     const explained = JSON.parse(result.text) as { body: unknown; response: unknown; variant: unknown };
     assert.deepEqual(explained.body, c?.modelRequest);
@@ -82,7 +86,7 @@ describe('models explain', () => {
   });
 
   test('npm run models is the script: exit codes 0, 1 and 2 (usage)', async () => {
-    const ok = await run(process.execPath, ['scripts/models.ts', 'validate'], { cwd: root });
+    const ok = await run(process.execPath, ['scripts/models.ts', 'validate', demoFile], { cwd: root });
     assert.match(ok.stdout, /^ok {4}\/contract-adapter\/local\/models\/churn\/config/m);
     const bad = file('bad.json', { timeoutMs: 'soon' });
     await assert.rejects(run(process.execPath, ['scripts/models.ts', 'validate', bad], { cwd: root }), (error: { code?: number; stdout?: string }) => {
