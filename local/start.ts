@@ -1,13 +1,14 @@
 // `npm start`: the adapter's real handler behind a loopback API Gateway, fed by a loopback
-// SSM endpoint that serves local/parameters.json, with two demo prediction services for it
+// SSM endpoint that serves local/parameters.json, with five demo prediction services for it
 // to call. Only the edges are local: the handler, Middy, the SSM SDK and undici are the
 // ones that run in Lambda.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApiServer, type ApiServer, type RestApiHandler } from './api-server.ts';
-import { DEFAULT_DEMO_PORTS, DEMO_EXAMPLES, startDemoModels, type DemoModels, type DemoPorts, type DemoService } from './demo-models.ts';
-import { demoParameters } from './demo-parameters.ts';
+import { DEMO_ADDRESSES, demoUrl, type DemoKey } from './demo-addresses.ts';
+import { DEFAULT_DEMO_PORTS, DEMO_EXAMPLES, DEMO_STARTERS, startDemoModels, type DemoModels, type DemoPorts, type DemoService } from './demo-models.ts';
+import { defaultDemoParameters } from './demo-parameters.ts';
 import { DEFAULT_PARAMETER_PREFIX, parametersFileSource, readParametersFile, writeParametersFile } from './parameters-file.ts';
 import { startSsmServer, type SsmServer } from './ssm-server.ts';
 
@@ -18,11 +19,18 @@ export const DEFAULT_PARAMETERS_FILE = fileURLToPath(new URL('./parameters.json'
 const HANDLER_MODULE = new URL('../lambda/handler.ts', import.meta.url).href;
 
 export interface LocalOptions {
-  /** API port; PORT, else 3000. 0 picks a free one. */
+  /**
+   * API port; PORT, else 3000. 0 picks a free one. Only the default gives way to a free port
+   * when it is taken: a port asked for (here or in PORT) that is taken is an error.
+   */
   port?: number;
-  /** Demo service ports; DEMO_IRIS_PORT, DEMO_CHURN_PORT, DEMO_IRIS_KSERVE_PORT, DEMO_FRAUD_PORT and DEMO_CHURN_V2_PORT, else 9101 to 9105. */
+  /**
+   * Demo service ports; DEMO_IRIS_PORT, DEMO_CHURN_PORT, DEMO_IRIS_KSERVE_PORT, DEMO_FRAUD_PORT
+   * and DEMO_CHURN_V2_PORT, else 9101 to 9105, as for `port`. Wherever a demo runs, the SSM
+   * endpoint serves its address in place of its default one.
+   */
   demoPorts?: Partial<DemoPorts>;
-  /** PARAMETERS_FILE, else local/parameters.json. Created, pointing at the demos, if missing. */
+  /** PARAMETERS_FILE, else local/parameters.json. Created with the demo parameters if missing. */
   parametersFile?: string;
   /** PARAMETER_PREFIX, else /contract-adapter/local. */
   parameterPrefix?: string;
@@ -37,17 +45,45 @@ export interface LocalOptions {
 export interface LocalSettings {
   port: number;
   demoPorts: DemoPorts;
+  /** The port variables left unset: each one's default port gives way to a free one when taken. */
+  flexiblePorts: string[];
   parametersFile: string;
   parameterPrefix: string;
   cacheTtlSeconds: number;
 }
 
-const portFrom = (value: string | undefined, name: string, fallback: number): number => {
-  if (value === undefined || value === '') return fallback;
+const portFrom = (value: string | undefined, name: string): number | undefined => {
+  if (value === undefined || value === '') return undefined;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number, got ${JSON.stringify(value)}`);
   return port;
 };
+
+/** A port asked for (PORT or a DEMO_*_PORT, or the option) that something else holds. */
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+  readonly variable: string;
+  readonly port: number;
+  constructor(variable: string, port: number, options?: ErrorOptions) {
+    super(`port ${port} is in use (${variable}=${port}); set ${variable} to another port, or to 0 for a free one`, options);
+    this.variable = variable;
+    this.port = port;
+  }
+}
+
+/**
+ * Starts a server on `port`. When that port is taken: a flexible one (a default) gives way to a
+ * free port, and the caller sees the port it got; one asked for is a PortInUseError.
+ */
+export async function listenOn<T>(variable: string, port: number, flexible: boolean, start: (port: number) => Promise<T>): Promise<T> {
+  try {
+    return await start(port);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw error;
+    if (!flexible) throw new PortInUseError(variable, port, { cause: error });
+    return start(0);
+  }
+}
 
 /** The environment variable that moves each demo service. */
 export const DEMO_PORT_VARIABLES: Readonly<Record<keyof DemoPorts, string>> = {
@@ -63,14 +99,22 @@ export function localSettings(options: LocalOptions = {}): LocalSettings {
   const env = options.env ?? process.env;
   const ttl = options.cacheTtlSeconds ?? (env.PARAMETER_CACHE_TTL_SECONDS ? Number(env.PARAMETER_CACHE_TTL_SECONDS) : DEFAULT_LOCAL_CACHE_TTL_SECONDS);
   if (!Number.isSafeInteger(ttl) || ttl < 0) throw new Error(`PARAMETER_CACHE_TTL_SECONDS must be a whole number of seconds, got ${JSON.stringify(env.PARAMETER_CACHE_TTL_SECONDS)}`);
+  const flexiblePorts: string[] = [];
+  const chosen = (option: number | undefined, variable: string, fallback: number): number => {
+    const port = option ?? portFrom(env[variable], variable);
+    if (port !== undefined) return port;
+    flexiblePorts.push(variable);
+    return fallback;
+  };
   return {
-    port: options.port ?? portFrom(env.PORT, 'PORT', DEFAULT_API_PORT),
+    port: chosen(options.port, 'PORT', DEFAULT_API_PORT),
     demoPorts: Object.fromEntries(
       Object.entries(DEMO_PORT_VARIABLES).map(([key, variable]) => {
         const name = key as keyof DemoPorts;
-        return [name, options.demoPorts?.[name] ?? portFrom(env[variable], variable, DEFAULT_DEMO_PORTS[name])];
+        return [name, chosen(options.demoPorts?.[name], variable, DEFAULT_DEMO_PORTS[name])];
       }),
     ) as DemoPorts,
+    flexiblePorts,
     parametersFile: resolve(options.parametersFile ?? (env.PARAMETERS_FILE || DEFAULT_PARAMETERS_FILE)),
     parameterPrefix: options.parameterPrefix ?? (env.PARAMETER_PREFIX || DEFAULT_PARAMETER_PREFIX),
     cacheTtlSeconds: ttl,
@@ -100,9 +144,29 @@ export interface LocalMode {
   curls: Record<string, string>;
   /** Curls for the other routes and features: the ensemble, a variant, explain. */
   moreCurls: string[];
-  /** Notices worth printing, such as a model the parameters file points elsewhere. */
+  /** Notices worth printing: a port that gave way, a demo not at its default address, a model the parameters file points elsewhere. */
   notices: string[];
+  /** What the SSM endpoint serves now: the parameters file, each demo at its actual address. */
+  parameters(): Record<string, string>;
   close(): Promise<void>;
+}
+
+/**
+ * The demos that do not run at their default address: their default URL (what the parameters
+ * file names them by) -> their actual one.
+ */
+function movedDemos(demos: ReadonlyMap<DemoKey, DemoService>): Map<string, string> {
+  const moved = new Map<string, string>();
+  for (const [key, demo] of demos) if (demo.url !== demoUrl(key)) moved.set(demoUrl(key), demo.url);
+  return moved;
+}
+
+/** Endpoint parameters that name a demo at its default address, served at the demo's actual one; every other value as written. */
+export function servedParameters(parameters: Record<string, string>, moved: ReadonlyMap<string, string>): Record<string, string> {
+  if (moved.size === 0) return parameters;
+  const served: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parameters)) served[name] = (name.endsWith('/endpoint') && moved.get(value)) || value;
+  return served;
 }
 
 // The handler reads its settings from process.env once, at import; a second local mode in
@@ -125,22 +189,38 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
   const settings = localSettings(options);
   const log = options.log ?? (() => {});
   const env = options.env ?? process.env;
+  const flexible = (variable: string): boolean => settings.flexiblePorts.includes(variable);
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) await close();
   };
   try {
-    const demoModels: DemoModels = await startDemoModels(settings.demoPorts);
+    const notices: string[] = [];
+    const byKey = new Map<DemoKey, DemoService>();
+    const demoModels: DemoModels = await startDemoModels(settings.demoPorts, async (key, port) => {
+      const variable = DEMO_PORT_VARIABLES[key];
+      const demo = await listenOn(variable, port, flexible(variable), (p) => DEMO_STARTERS[key]({ port: p }));
+      byKey.set(key, demo);
+      return demo;
+    });
     closers.push(() => demoModels.close());
     const demos = demoModels.services;
+    for (const [key, demo] of byKey) {
+      const { port: defaultPort, name } = DEMO_ADDRESSES[key];
+      if (demo.port === defaultPort) continue;
+      const variable = DEMO_PORT_VARIABLES[key];
+      const asked = settings.demoPorts[key];
+      const why = asked === demo.port ? `${variable}=${asked}` : asked === 0 ? `${variable}=0` : `port ${asked} is in use`;
+      notices.push(`demo ${name} is on port ${demo.port}, not ${defaultPort} (${why}): the SSM endpoint serves its address where the parameters file names ${demoUrl(key)}`);
+    }
+    const moved = movedDemos(byKey);
 
-    const notices: string[] = [];
     if (!existsSync(settings.parametersFile)) {
-      writeParametersFile(settings.parametersFile, demoParameters(settings.parameterPrefix, demos));
-      notices.push(`created ${settings.parametersFile}, pointing each demo model at its service`);
+      writeParametersFile(settings.parametersFile, defaultDemoParameters(settings.parameterPrefix));
+      notices.push(`created ${settings.parametersFile} with the demo parameters`);
     }
     try {
-      const parameters = readParametersFile(settings.parametersFile);
+      const parameters = servedParameters(readParametersFile(settings.parametersFile), moved);
       for (const demo of demos) {
         const name = `${settings.parameterPrefix}/${demo.parameter}`;
         const configured = parameters[name];
@@ -150,11 +230,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       notices.push(`${(error as Error).message}: the SSM endpoint answers 500 until it is fixed`);
     }
 
-    const ssm = await startSsmServer({
-      parameters: parametersFileSource(settings.parametersFile, (problem) =>
-        log(problem === null ? `parameters file OK again: ${settings.parametersFile}` : `parameters file unusable, SSM answers 500: ${problem}`),
-      ),
-    });
+    const fileSource = parametersFileSource(settings.parametersFile, (problem) =>
+      log(problem === null ? `parameters file OK again: ${settings.parametersFile}` : `parameters file unusable, SSM answers 500: ${problem}`),
+    );
+    const parameters = (): Record<string, string> => servedParameters(fileSource(), moved);
+    const ssm = await startSsmServer({ parameters });
     closers.push(() => ssm.close());
 
     const handler = await loadHandler({
@@ -169,8 +249,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       POWERTOOLS_DEV: env.POWERTOOLS_DEV || 'true',
     });
 
-    const api: ApiServer = await startApiServer({ handler, port: settings.port, log });
+    const api: ApiServer = await listenOn('PORT', settings.port, flexible('PORT'), (port) => startApiServer({ handler, port, log }));
     closers.push(() => api.close());
+    if (settings.port !== 0 && api.port !== settings.port) notices.unshift(`port ${settings.port} is in use: the API is on port ${api.port} instead (set PORT to choose one)`);
 
     return {
       url: api.url,
@@ -185,6 +266,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
         curlFor(api.url, 'iris-kserve', DEMO_EXAMPLES['iris-kserve'], 'b-42', { path: '/models/iris-kserve/explain' }),
       ],
       notices,
+      parameters,
       close: closeAll,
     };
   } catch (error) {
@@ -216,12 +298,8 @@ if (import.meta.main) {
   try {
     local = await startLocal({ log: (line) => console.log(line) });
   } catch (error) {
-    const e = error as NodeJS.ErrnoException & { port?: number };
-    console.error(
-      e.code === 'EADDRINUSE'
-        ? `local mode: port ${e.port} is in use (set PORT or ${Object.values(DEMO_PORT_VARIABLES).join(', ')})`
-        : `local mode failed to start: ${e.stack ?? String(e)}`,
-    );
+    const e = error as Error;
+    console.error(e instanceof PortInUseError ? `local mode: ${e.message}` : `local mode failed to start: ${e.stack ?? String(e)}`);
     process.exit(1);
   }
   console.log(banner(local));

@@ -73,9 +73,26 @@ interface Tally {
 const newTally = (): Tally => ({ outcomes: new Map(), emf: 0, refreshes: 0, lines: 0, other: [], leaks: [] });
 const LOG_SECRETS = [B_SECRETS.data, B_SECRETS.apiKey, B_SECRETS.tag, FAULT_SECRET];
 
+/**
+ * The adapter's last stderr lines other than request and EMF lines (Powertools writes the WARN
+ * and ERROR request lines there too): what it said before failing, shown when it does.
+ */
+const STDERR_KEPT = 60;
+const stderrTail: string[] = [];
+const isRequestOrEmf = (line: string): boolean => line.includes('"message":"request"') || line.includes('"_aws":');
+
+function showStderr(why: string): void {
+  console.error(`soak: ${why}; the adapter's last ${stderrTail.length} lines on stderr (request and EMF lines left out):`);
+  for (const line of stderrTail) console.error(`  | ${line}`);
+}
+
 /** Powertools writes INFO lines to stdout, WARN and ERROR ones to stderr: both are read. */
-function readLines(input: NodeJS.ReadableStream, tally: () => Tally): void {
+function readLines(input: NodeJS.ReadableStream, tally: () => Tally, keep?: string[]): void {
   createInterface({ input }).on('line', (line) => {
+    if (keep && !isRequestOrEmf(line)) {
+      keep.push(line.slice(0, 2000));
+      if (keep.length > STDERR_KEPT) keep.shift();
+    }
     const current = tally();
     current.lines++;
     for (const secret of LOG_SECRETS) if (line.includes(secret)) current.leaks.push(line.slice(0, 300));
@@ -198,7 +215,9 @@ async function main(): Promise<number> {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   readLines(child.stdout!, () => tally);
-  readLines(child.stderr!, () => tally);
+  readLines(child.stderr!, () => tally, stderrTail);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  let failedWith: unknown;
   try {
     const { url, demos } = await nextMessage<{ url: string; demos: Record<string, string> }>(child, 'ready');
 
@@ -277,13 +296,17 @@ async function main(): Promise<number> {
     for (const failure of failures) console.log(`FAIL      ${failure}`);
     if (failures.length === 0) console.log('PASS      every answer in the contract and as expected, none lost, every request logged once, heap bounded');
     return failures.length === 0 ? 0 : 1;
+  } catch (error) {
+    failedWith = error;
+    throw error;
   } finally {
     if (child.connected) child.send({ type: 'stop' });
-    await new Promise((resolve) => {
-      if (child.exitCode !== null) resolve(undefined);
-      child.on('exit', resolve);
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    killer.unref();
+    const { code, signal } = await exited;
+    clearTimeout(killer);
+    if (failedWith !== undefined) showStderr(`the soak failed (${failedWith instanceof Error ? failedWith.message : String(failedWith)})`);
+    else if (code !== 0) showStderr(`the adapter process exited with ${signal ?? `code ${code}`}`);
     await faults.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,13 +3,15 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { defaultDemoParameters } from '../../local/demo-parameters.ts';
+import { writeParametersFile } from '../../local/parameters-file.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -30,22 +32,32 @@ interface Started {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+const EPHEMERAL_PORTS: Record<string, string> = {
+  PORT: '0',
+  DEMO_IRIS_PORT: '0',
+  DEMO_CHURN_PORT: '0',
+  DEMO_IRIS_KSERVE_PORT: '0',
+  DEMO_FRAUD_PORT: '0',
+  DEMO_CHURN_V2_PORT: '0',
+};
+
+/** The environment of a run on ephemeral ports with a fresh parameters file; an undefined value unsets a variable. */
+function startEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const all: Record<string, string | undefined> = {
+    PATH: process.env.PATH ?? '',
+    ...EPHEMERAL_PORTS,
+    PARAMETERS_FILE: join(dir, `parameters-${Math.random().toString(36).slice(2)}.json`),
+    ...env,
+  };
+  return Object.fromEntries(Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
 /** Runs local/start.ts the way `npm start` does, on ephemeral ports, with a fresh parameters file. */
-function startProcess(env: Record<string, string>): Started {
+function startProcess(env: Record<string, string | undefined>): Started {
   let output = '';
   const child = spawn(process.execPath, ['local/start.ts'], {
     cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      DEMO_IRIS_PORT: '0',
-      DEMO_CHURN_PORT: '0',
-      DEMO_IRIS_KSERVE_PORT: '0',
-      DEMO_FRAUD_PORT: '0',
-      DEMO_CHURN_V2_PORT: '0',
-      PARAMETERS_FILE: join(dir, `parameters-${Math.random().toString(36).slice(2)}.json`),
-      ...env,
-    },
+    env: startEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -125,19 +137,60 @@ describe('npm start', () => {
     clearTimeout(timer);
   });
 
-  it('says which port is taken and exits 1 when it cannot listen', async () => {
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as AddressInfo).port;
+  for (const variable of ['PORT', 'DEMO_FRAUD_PORT']) {
+    it(`says which port is taken, naming ${variable}, and exits 1 when a port asked for cannot be had`, async () => {
+      const blocker = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+      const port = (blocker.address() as AddressInfo).port;
+      try {
+        const started = startProcess({ [variable]: String(port) });
+        const timer = setTimeout(() => started.child.kill('SIGKILL'), 15_000);
+        const { code } = await started.exited;
+        clearTimeout(timer);
+        assert.equal(code, 1, started.output());
+        assert.equal(started.output().trim(), `local mode: port ${port} is in use (${variable}=${port}); set ${variable} to another port, or to 0 for a free one`);
+      } finally {
+        await new Promise<void>((resolve) => blocker.close(() => resolve()));
+      }
+    });
+  }
+
+  it('works when the default ports are taken: the API and the demo move to free ports, say so, and the file\'s default addresses reach them', async () => {
+    // Holds 127.0.0.1:3000 and :9101 for the run, unless something else already does: taken either way.
+    const hold = (port: number) =>
+      new Promise<Server | undefined>((resolve, reject) => {
+        const server = createServer();
+        server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(undefined) : reject(error)));
+        server.listen(port, '127.0.0.1', () => resolve(server));
+      });
+    const held = await Promise.all([hold(3000), hold(9101)]);
+    // A parameters file that exists and names the demos at their default addresses, as the committed one does.
+    const parametersFile = join(dir, 'defaults.json');
+    writeParametersFile(parametersFile, defaultDemoParameters());
+    const started = startProcess({ PORT: undefined, DEMO_IRIS_PORT: undefined, PARAMETERS_FILE: parametersFile });
     try {
-      const started = startProcess({ PORT: String(port) });
-      const timer = setTimeout(() => started.child.kill('SIGKILL'), 15_000);
-      const { code } = await started.exited;
-      clearTimeout(timer);
-      assert.equal(code, 1);
-      assert.match(started.output(), new RegExp(`port ${port} is in use`));
+      await waitFor(started, 'Ctrl-C stops');
+      const text = started.output();
+      const api = /API +(http:\/\/127\.0\.0\.1:(\d+)) /.exec(text);
+      assert.ok(api && api[2] !== '3000', text);
+      assert.match(text, new RegExp(`^  note: port 3000 is in use: the API is on port ${api[2]} instead \\(set PORT to choose one\\)$`, 'm'));
+      const iris = /demo iris +http:\/\/127\.0\.0\.1:(\d+)\//.exec(text)?.[1];
+      assert.ok(iris && iris !== '9101', text);
+      assert.match(text, new RegExp(`^  note: demo iris is on port ${iris}, not 9101 \\(port 9101 is in use\\): the SSM endpoint serves its address where the parameters file names http://127\\.0\\.0\\.1:9101/v1/models/iris:predict$`, 'm'));
+      assert.doesNotMatch(text, /not the demo at/);
+      for (const [model, data, key] of [['iris', { instances: [[5.1, 3.5, 1.4, 0.2]] }, 'predictions'], ['churn', { features: { tenure_months: 3, monthly_charges: 89.5, support_calls: 4, contract: 'month-to-month' } }, 'score']] as const) {
+        const response = await fetch(`${api[1]}/v1/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userTag: 't', data }) });
+        const body = (await response.json()) as { result: Record<string, unknown> };
+        assert.equal(response.status, 200, JSON.stringify(body));
+        assert.ok(key in body.result, JSON.stringify(body));
+      }
+      assert.equal(readFileSync(parametersFile, 'utf8'), `${JSON.stringify(defaultDemoParameters(), null, 2)}\n`, 'the file is left as it was');
     } finally {
-      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+      started.child.kill('SIGTERM');
+      const timer = setTimeout(() => started.child.kill('SIGKILL'), 10_000);
+      await started.exited;
+      clearTimeout(timer);
+      await Promise.all(held.map((server) => server && new Promise<void>((resolve) => server.close(() => resolve()))));
     }
   });
 });

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,9 +13,9 @@ import { promisify } from 'node:util';
 import { fraudAnswer } from '../../local/demo-fraud.ts';
 import { kserveAnswer } from '../../local/demo-kserve.ts';
 import { CHURN_V2, DEMO_EXAMPLES, EPHEMERAL_DEMO_PORTS, scoreChurn, type DemoService } from '../../local/demo-models.ts';
-import { demoParameters } from '../../local/demo-parameters.ts';
+import { defaultDemoParameters, demoParameters } from '../../local/demo-parameters.ts';
 import { endpointParameter, parseParameters, readParametersFile, writeParametersFile } from '../../local/parameters-file.ts';
-import { banner, curlFor, DEFAULT_PARAMETERS_FILE, localSettings, startLocal, type LocalMode } from '../../local/start.ts';
+import { banner, curlFor, DEFAULT_PARAMETERS_FILE, listenOn, localSettings, PortInUseError, servedParameters, startLocal, type LocalMode } from '../../local/start.ts';
 import { FAULTS } from '../../scripts/soak/fault-models.ts';
 import { judge, KINDS } from '../../scripts/soak/mix.ts';
 import { postJson, send } from './http.ts';
@@ -36,6 +38,7 @@ describe('localSettings', () => {
     assert.deepEqual(localSettings({ env: {} }), {
       port: 3000,
       demoPorts: { iris: 9101, churn: 9102, irisKserve: 9103, fraud: 9104, churnV2: 9105 },
+      flexiblePorts: ['PORT', 'DEMO_IRIS_PORT', 'DEMO_CHURN_PORT', 'DEMO_IRIS_KSERVE_PORT', 'DEMO_FRAUD_PORT', 'DEMO_CHURN_V2_PORT'],
       parametersFile: DEFAULT_PARAMETERS_FILE,
       parameterPrefix: '/contract-adapter/local',
       cacheTtlSeconds: 2,
@@ -58,6 +61,7 @@ describe('localSettings', () => {
     assert.deepEqual(localSettings({ env }), {
       port: 8080,
       demoPorts: { iris: 0, churn: 7002, irisKserve: 7003, fraud: 7004, churnV2: 7005 },
+      flexiblePorts: [],
       parametersFile: '/tmp/p.json',
       parameterPrefix: '/x/y',
       cacheTtlSeconds: 30,
@@ -68,11 +72,86 @@ describe('localSettings', () => {
     assert.equal(localSettings({ env: { PORT: '8080' }, port: 0 }).port, 0);
   });
 
+  it('counts a port given as an option, or in the environment (0 included), as asked for: only the others may give way', () => {
+    assert.deepEqual(localSettings({ env: { DEMO_FRAUD_PORT: '0' }, port: 3000, demoPorts: { iris: 9101 } }).flexiblePorts, ['DEMO_CHURN_PORT', 'DEMO_IRIS_KSERVE_PORT', 'DEMO_CHURN_V2_PORT']);
+  });
+
   for (const env of [{ PORT: 'eighty' }, { DEMO_IRIS_PORT: '70000' }, { PARAMETER_CACHE_TTL_SECONDS: '1.5' }]) {
     it(`refuses ${JSON.stringify(env)}`, () => {
       assert.throws(() => localSettings({ env }), /must be/);
     });
   }
+});
+
+describe('servedParameters', () => {
+  const moved = new Map([
+    ['http://127.0.0.1:9101/v1/models/iris:predict', 'http://127.0.0.1:40001/v1/models/iris:predict'],
+    ['http://127.0.0.1:9102/predict', 'http://127.0.0.1:40002/predict'],
+  ]);
+
+  it('serves a moved demo where an endpoint parameter names its default address, even under another model (iris pointed at churn)', () => {
+    assert.deepEqual(
+      servedParameters(
+        {
+          '/p/models/iris/endpoint': 'http://127.0.0.1:9102/predict',
+          '/p/models/churn/variants/v2/endpoint': 'http://127.0.0.1:9101/v1/models/iris:predict',
+          '/p/models/other/endpoint': 'http://127.0.0.1:9101/elsewhere',
+          '/p/models/iris/config': 'http://127.0.0.1:9102/predict',
+        },
+        moved,
+      ),
+      {
+        '/p/models/iris/endpoint': 'http://127.0.0.1:40002/predict',
+        '/p/models/churn/variants/v2/endpoint': 'http://127.0.0.1:40001/v1/models/iris:predict',
+        '/p/models/other/endpoint': 'http://127.0.0.1:9101/elsewhere',
+        '/p/models/iris/config': 'http://127.0.0.1:9102/predict',
+      },
+    );
+  });
+
+  it('serves the file as it is when every demo is at its default address', () => {
+    const parameters = { '/p/models/iris/endpoint': 'http://127.0.0.1:9101/v1/models/iris:predict' };
+    assert.equal(servedParameters(parameters, new Map()), parameters);
+  });
+});
+
+describe('listenOn', () => {
+  const blocked = async (): Promise<{ port: number; close(): Promise<void> }> => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    return { port: (blocker.address() as AddressInfo).port, close: () => new Promise<void>((resolve) => blocker.close(() => resolve())) };
+  };
+  const listen = (port: number) =>
+    new Promise<Server>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+
+  it('a default port that is taken gives way to a free one', async () => {
+    const taken = await blocked();
+    try {
+      const server = await listenOn('PORT', taken.port, true, listen);
+      const { port } = server.address() as AddressInfo;
+      assert.notEqual(port, taken.port);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    } finally {
+      await taken.close();
+    }
+  });
+
+  it('a port asked for that is taken is an error that names the variable', async () => {
+    const taken = await blocked();
+    try {
+      await assert.rejects(listenOn('DEMO_FRAUD_PORT', taken.port, false, listen), (error: Error) => {
+        assert.ok(error instanceof PortInUseError);
+        assert.equal(error.message, `port ${taken.port} is in use (DEMO_FRAUD_PORT=${taken.port}); set DEMO_FRAUD_PORT to another port, or to 0 for a free one`);
+        return true;
+      });
+    } finally {
+      await taken.close();
+    }
+  });
 });
 
 describe('curlFor', () => {
@@ -114,13 +193,30 @@ describe('local mode end to end', { skip: needsHandler }, () => {
     return res.json();
   };
 
-  it('creates the missing parameters file: each demo at its service, with the demo configs and ensemble', () => {
-    const parameters = readParametersFile(parametersFile);
-    assert.equal(parameters[endpointParameter(prefix, 'iris')], demo.iris?.url);
-    assert.equal(parameters[endpointParameter(prefix, 'churn')], demo.churn?.url);
-    assert.equal(parameters[`${prefix}/models/churn/variants/v2/endpoint`], demo['churn-v2']?.url);
-    assert.deepEqual(parameters, parseParameters(JSON.stringify(demoParameters(prefix, local.demos))));
+  it('creates the missing parameters file with the demo set, the demos at their default addresses, whatever ports they got', () => {
+    assert.deepEqual(readParametersFile(parametersFile), parseParameters(JSON.stringify(defaultDemoParameters(prefix))));
+    assert.equal(readParametersFile(parametersFile)[endpointParameter(prefix, 'iris')], 'http://127.0.0.1:9101/v1/models/iris:predict');
     assert.ok(local.notices.some((n) => n.includes(`created ${parametersFile}`)));
+  });
+
+  it('serves each demo at the port it got, where the file names its default address; every other value as written', async () => {
+    const served = local.parameters();
+    assert.equal(served[endpointParameter(prefix, 'iris')], demo.iris?.url);
+    assert.equal(served[endpointParameter(prefix, 'churn')], demo.churn?.url);
+    assert.equal(served[`${prefix}/models/churn/variants/v2/endpoint`], demo['churn-v2']?.url);
+    assert.deepEqual(served, parseParameters(JSON.stringify(demoParameters(prefix, local.demos))));
+    // What the handler really gets: the SSM endpoint's answer.
+    const answer = await fetch(local.ssmUrl, {
+      method: 'POST',
+      headers: { 'x-amz-target': 'AmazonSSM.GetParametersByPath', 'content-type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify({ Path: prefix, Recursive: true }),
+    });
+    const { Parameters } = (await answer.json()) as { Parameters: { Name: string; Value: string }[] };
+    assert.equal(Parameters.find((p) => p.Name === endpointParameter(prefix, 'fraud'))?.Value, demo.fraud?.url);
+    for (const d of local.demos) {
+      assert.ok(local.notices.some((n) => n.startsWith(`demo ${d.name} is on port ${d.port}, not `) && n.includes('=0)')), `a notice for ${d.name}: ${local.notices.join(' | ')}`);
+    }
+    assert.ok(!local.notices.some((n) => n.includes('not the demo at')), local.notices.join(' | '));
   });
 
   it('prints the API, each demo URL, a curl per demo model and one per other route', () => {
