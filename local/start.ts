@@ -318,4 +318,19 @@ if (import.meta.main) {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
+  // `npm start` runs this through a shell (`sh -c "node local/start.ts"`). npm passes a SIGTERM
+  // on to that shell only, and dash dies without passing it on: this process would be left
+  // running, its parent gone. Under npm (or another runner that sets npm_lifecycle_event),
+  // losing the parent stops it. Outside one, `nohup node local/start.ts &` keeps working.
+  if (process.env.npm_lifecycle_event !== undefined) {
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(watch);
+      // Already stopping on a signal: let that finish (a second stop would cut it short).
+      if (!stopping) stop('parent process gone');
+    }, 200);
+    watch.unref();
+  }
 }

@@ -2,9 +2,9 @@
 // and stops cleanly on SIGINT and SIGTERM.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +77,53 @@ async function waitFor(started: Started, text: string, ms = 15_000): Promise<voi
   }
 }
 
+/** pid -> parent pid and state, from /proc (Linux); undefined elsewhere. */
+function processTable(): Map<number, { ppid: number; state: string }> | undefined {
+  if (!existsSync('/proc/self/stat')) return undefined;
+  const table = new Map<number, { ppid: number; state: string }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(name), { ppid: Number(ppid), state: state ?? '?' });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return table;
+}
+
+const descendants = (table: Map<number, { ppid: number }>, root: number): number[] => {
+  const found = [root];
+  for (let i = 0; i < found.length; i++) for (const [pid, { ppid }] of table) if (ppid === found[i]) found.push(pid);
+  return found;
+};
+
+/** Still running: present and not a zombie waiting to be reaped. */
+const alive = (table: Map<number, { state: string }>, pid: number): boolean => {
+  const entry = table.get(pid);
+  return entry !== undefined && entry.state !== 'Z';
+};
+
+const refused = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+
+let hasNpm = true;
+try {
+  await run('npm', ['--version']);
+} catch {
+  hasNpm = false;
+}
+
 describe('npm start', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`prints the API, the demos and working curls, and stops on ${signal} with status 0`, async () => {
@@ -135,6 +182,46 @@ describe('npm start', () => {
     const timer = setTimeout(() => started.child.kill('SIGKILL'), 10_000);
     await started.exited;
     clearTimeout(timer);
+  });
+
+  it('SIGTERM to the npm process stops the whole tree (npm, its shell, node local/start.ts) and closes every port', { skip: (!hasNpm && 'no npm') || (processTable() === undefined && 'no /proc') }, async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...startEnv({}) };
+    delete env.NODE_TEST_CONTEXT;
+    // Its own process group, so that whatever is left can be cleaned up below, and so that no
+    // signal meant for the tests reaches it.
+    const npm = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)));
+    const pid = npm.pid ?? 0;
+    try {
+      await waitFor({ child: npm, output: () => output, exited: exited.then((code) => ({ code, signal: null })) }, 'Ctrl-C stops', 30_000);
+      const ports = [...output.matchAll(/^ {2}(?:API|SSM|demo [\w-]+) +http:\/\/127\.0\.0\.1:(\d+)/gm)].map((m) => Number(m[1]));
+      const unique = [...new Set(ports)];
+      assert.equal(unique.length, 7, `the API, SSM and five demos: ${unique.join(', ')}\n${output}`);
+      const tree = descendants(processTable() ?? new Map(), pid);
+      assert.ok(tree.length >= 2, `npm and node local/start.ts at least: ${tree.join(', ')}`);
+      for (const port of unique) assert.equal(await refused(port), false, `port ${port} is open while it runs`);
+
+      process.kill(pid, 'SIGTERM');
+      const deadline = Date.now() + 15_000;
+      let left = tree;
+      while (left.length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const table = processTable() ?? new Map();
+        left = tree.filter((p) => alive(table, p));
+      }
+      assert.deepEqual(left, [], `still running 15 s after SIGTERM to npm (pid ${pid}):\n${output}`);
+      for (const port of unique) assert.equal(await refused(port), true, `port ${port} still accepts connections`);
+      assert.match(output, /(SIGTERM|parent process gone): stopping/);
+    } finally {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // nothing left
+      }
+    }
   });
 
   for (const variable of ['PORT', 'DEMO_FRAUD_PORT']) {
