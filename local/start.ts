@@ -247,6 +247,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       AWS_SECRET_ACCESS_KEY: 'local',
       // Powertools' local switch: the same request lines as in Lambda, indented to be read.
       POWERTOOLS_DEV: env.POWERTOOLS_DEV || 'true',
+      // What Lambda sets in an on-demand environment. Powertools reports cold_start only there
+      // (true on the environment's first invocation, false after); without it, always false.
+      AWS_LAMBDA_INITIALIZATION_TYPE: env.AWS_LAMBDA_INITIALIZATION_TYPE || 'on-demand',
     });
 
     const api: ApiServer = await listenOn('PORT', settings.port, flexible('PORT'), (port) => startApiServer({ handler, port, log }));

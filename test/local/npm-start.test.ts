@@ -156,7 +156,7 @@ describe('npm start', () => {
     });
   }
 
-  it("prints each request's line, the same fields as in Lambda, indented to be read (POWERTOOLS_DEV)", async () => {
+  it("prints each request's line, the same fields as in Lambda, indented to be read (POWERTOOLS_DEV), cold_start true on the first only", async () => {
     const started = startProcess({});
     try {
       await waitFor(started, 'Ctrl-C stops');
@@ -171,11 +171,25 @@ describe('npm start', () => {
       await response.text();
       await waitFor(started, '"message": "request"');
       await waitFor(started, '"outcome": "OK"');
+      const again = await fetch(`${api}/v1/models`);
+      assert.equal(again.status, 200);
+      await again.text();
+      await waitFor(started, '"route": "listModels"');
       const text = started.output();
       assert.match(text, /^ {4}"route": "predict",$/m);
       assert.match(text, /^ {4}"model": "iris",$/m);
       assert.match(text, /^ {4}"userTagHash": "[0-9a-f]{16}"/m);
       assert.ok(!text.includes('local-tag-secret'), 'the userTag only as a hash');
+      // As in Lambda: the process's first invocation is its cold start, and only that one.
+      const requests = text.split(/^\{$/m).filter((line) => line.includes('"message": "request"'));
+      assert.deepEqual(
+        requests.map((line) => [/"route": "(\w+)"/.exec(line)?.[1], /"cold_start": (\w+)/.exec(line)?.[1]]),
+        [
+          ['predict', 'true'],
+          ['listModels', 'false'],
+        ],
+        text,
+      );
     } finally {
       started.child.kill('SIGTERM');
     }
