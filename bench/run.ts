@@ -1,14 +1,17 @@
 // `npm run bench`: the adapter's cost per request and per cold start against the floor, all
-// on loopback, written to bench/results/ (latest.json, a dated copy, latest.md, latest.svg).
+// on loopback. It prints the table and writes latest.json, latest.md and latest.svg to
+// bench/results/tmp/ (ignored by git); only --record writes the tracked results.
 //   node bench/run.ts                   the full run (a couple of minutes on 2 cores)
-//   node bench/run.ts --save-baseline   also keep this run as baseline.json / baseline.md
+//   node bench/run.ts --record          also record it: bench/results/latest.{json,md,svg} and a dated copy
+//   node bench/run.ts --save-baseline   record it, and keep it as baseline.json / baseline.md
 //   BENCH_QUICK=1 node bench/run.ts     fewer and shorter rounds, for trying the bench itself
+// (`npm run bench -- --record` passes the flag through npm.)
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startSsmServer } from '../local/ssm-server.ts';
-import { RESULTS_DIR, TMP_DIR } from './lib/paths.ts';
+import { PROJECT_ROOT, RESULTS_DIR, TMP_DIR } from './lib/paths.ts';
 import { runChild, startChild } from './lib/processes.ts';
 import { figure, median, round, type Figure } from './lib/stats.ts';
 import { benchParameters, handlerEnv } from './lib/workload.ts';
@@ -20,6 +23,13 @@ import type { SsmRound } from './scenarios/ssm-traffic.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const saveBaseline = process.argv.includes('--save-baseline');
+/** Whether this run rewrites the tracked results; otherwise they go to bench/results/tmp/. */
+const record = saveBaseline || process.argv.includes('--record');
+const unknownFlags = process.argv.slice(2).filter((arg) => arg !== '--record' && arg !== '--save-baseline');
+if (unknownFlags.length > 0) {
+  console.error(`bench: unknown argument ${unknownFlags.join(' ')} (flags: --record, --save-baseline)`);
+  process.exit(2);
+}
 const PLAN = quick
   ? { latency: { rounds: 3, requests: 1000, warmup: 500 }, load: { rounds: 2, durationS: 2, warmupS: 1 }, cold: 3, ssm: 1 }
   : { latency: { rounds: 5, requests: 4000, warmup: 2000 }, load: { rounds: 5, durationS: 5, warmupS: 2 }, cold: 8, ssm: 3 };
@@ -162,20 +172,27 @@ try {
     durationS: round((performance.now() - started) / 1000, 1),
   };
 
-  mkdirSync(RESULTS_DIR, { recursive: true });
   const baselineFile = join(RESULTS_DIR, 'baseline.json');
   const baseline = !saveBaseline && existsSync(baselineFile) ? (JSON.parse(readFileSync(baselineFile, 'utf8')) as Results) : undefined;
   const json = `${JSON.stringify(results, null, 2)}\n`;
-  writeFileSync(join(RESULTS_DIR, 'latest.json'), json);
-  writeFileSync(join(RESULTS_DIR, `${date.slice(0, 10)}.json`), json);
   const table = markdown(results, baseline);
-  writeFileSync(join(RESULTS_DIR, 'latest.md'), table);
-  writeFileSync(join(RESULTS_DIR, 'latest.svg'), svg(results, baseline));
+  // Unrecorded, the results stay beside the run's other leftovers: nothing tracked changes.
+  const outDir = record ? RESULTS_DIR : TMP_DIR;
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.json'), json);
+  if (record) writeFileSync(join(outDir, `${date.slice(0, 10)}.json`), json);
+  writeFileSync(join(outDir, 'latest.md'), table);
+  writeFileSync(join(outDir, 'latest.svg'), svg(results, baseline));
   if (saveBaseline) {
-    copyFileSync(join(RESULTS_DIR, 'latest.json'), baselineFile);
+    copyFileSync(join(outDir, 'latest.json'), baselineFile);
     writeFileSync(join(RESULTS_DIR, 'baseline.md'), table);
   }
-  say('done: bench/results/latest.{json,md,svg}');
+  const where = relative(PROJECT_ROOT, outDir);
+  say(
+    record
+      ? `done, recorded: ${where}/latest.{json,md,svg} and ${where}/${date.slice(0, 10)}.json${saveBaseline ? ', baseline.{json,md}' : ''}`
+      : `done: ${where}/latest.{json,md,svg} (not recorded; \`npm run bench -- --record\` writes bench/results/)`,
+  );
   console.log(`\n${table}`);
 } finally {
   await model.stop();
