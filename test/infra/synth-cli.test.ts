@@ -212,6 +212,16 @@ describe('npx cdk synth', { concurrency: true }, () => {
     assert.ok(readFileSync(join(outdir, 'index.mjs')).equals(readFileSync(join(asset, 'index.mjs'))), 'the bench builds another bundle than cdk synth');
   });
 
+  it("writes cdk-nag's report where docs/deploy.md says: validation-report.json in the assembly directory, no findings when it passes", async () => {
+    const synth = await synthDefault();
+    assert.equal(synth.code, 0, synth.stderr);
+    assert.match(readFileSync(projectFile('docs/deploy.md'), 'utf8'), /`cdk\.out\/validation-report\.json`/);
+    const report = JSON.parse(readFileSync(join(synth.outdir, 'validation-report.json'), 'utf8')) as { title: string; pluginReports: unknown[] };
+    assert.equal(report.title, 'Validation Report');
+    assert.deepEqual(report.pluginReports, [], 'the acknowledged findings are in the template, not here');
+    assert.equal(existsSync(join(synth.outdir, 'policy-validation-report.json')), false, 'the legacy name is written only with @aws-cdk/core:validationReportJson');
+  });
+
   it('leaves out the SDK credential chain, the ESM facade of node:http and the unused undici and SDK parts; reaching one would throw', async () => {
     const synth = await synthDefault();
     assert.equal(synth.code, 0, synth.stderr);
