@@ -194,7 +194,7 @@ describe('E35 connection refused, reset before answering, DNS failure: 503 UPSTR
     ['fin', (req: IncomingMessage) => void req.socket.destroy()],
     ['rst', (req: IncomingMessage) => void req.socket.resetAndDestroy()],
   ] as const) {
-    test(`E35 reset (${name.toUpperCase()}) before answering, on a connection opened for the request: 1 attempt, no second POST, 503`, async () => {
+    test(`E35 H58 reset (${name.toUpperCase()}) before answering, on a connection opened for the request: 1 attempt, no second POST, 503`, async () => {
       const model = resetting[name];
       model.behave((req) => kill(req));
       const { result } = await call(undefined, `reset-${name}`);

@@ -77,8 +77,9 @@ async function timed(path: string) {
 }
 
 describe('H47-H51 a model stalled in each phase: 504 by its own timeoutMs, whatever UPSTREAM_TIMEOUT_MS says', () => {
+  const rows = { dns: 'H47', connect: 'H48', tls: 'H49', headers: 'H50', body: 'H51' } as const;
   for (const phase of ['dns', 'connect', 'tls', 'headers', 'body'] as const satisfies readonly Phase[]) {
-    test(`stalled in ${phase}: 504 UPSTREAM_TIMEOUT within ${DEADLINE_MS} + ${MARGIN_MS} ms, timeoutPhase ${phase}, socket destroyed, no timer left`, async () => {
+    test(`${rows[phase]} stalled in ${phase}: 504 UPSTREAM_TIMEOUT within ${DEADLINE_MS} + ${MARGIN_MS} ms, timeoutPhase ${phase}, socket destroyed, no timer left`, async () => {
       const { result, elapsed, watch, logs, timersLeft } = await timed(predictPath(`stall-${phase}`));
       expectError(result, 504, 'UPSTREAM_TIMEOUT', TAG);
       assert.ok(elapsed >= DEADLINE_MS - 5 && elapsed <= DEADLINE_MS + MARGIN_MS, `answered in ${Math.round(elapsed)} ms`);

@@ -123,7 +123,7 @@ describe('the retry\'s new connection passes the same checks', () => {
   });
 });
 
-describe('a model that always resets', () => {
+describe('H58 a model that always resets', () => {
   for (const [name, kill] of [
     ['FIN', (socket: Socket) => void socket.destroy()],
     ['RST', (socket: Socket) => void socket.resetAndDestroy()],

@@ -102,7 +102,7 @@ describe('local API server: HTTP request to REST API v1 event', () => {
     assert.equal(event.headers.Host, api.url.slice('http://'.length));
   });
 
-  it('a query or header named __proto__, constructor or toString is a key like any other, and the request is answered', async () => {
+  it('H57 a query or header named __proto__, constructor or toString is a key like any other, and the request is answered', async () => {
     // H57: these names once reached Object.prototype's members and dropped the connection.
     stub.answer(async () => ({ statusCode: 200, body: '{}' }));
     // JSON.parse makes `__proto__` an own key, as a header name is (an object literal would set the prototype).
