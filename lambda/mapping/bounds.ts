@@ -19,11 +19,11 @@ export const MAX_FAN_OUT = 64;
 export const MAX_COPIES = 2 ** 20;
 
 /** Steps one evaluation may spend: a few milliseconds of work on this project's machines. */
-export const MAX_STEPS = 250_000;
-/** JSON bytes a result may hold beyond the first occurrence of each of its parts. */
+export const MAX_STEPS = 100_000;
+/** JSON bytes one result may hold (an estimate: 8 per number, a string's length, keys, brackets). */
+export const MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
+/** Of those, bytes a result may hold more than once (a part it repeats, counted from its second time on). */
 export const MAX_REPEATED_BYTES = 1024 * 1024;
-/** Strings at least this long are tracked as parts that can repeat; shorter ones cost a step each to place. */
-const TRACKED_STRING = 64;
 
 /** Refuses, with the reason naming the limit, an expression's text beyond the static bounds. */
 export function checkText(source: string): void {
@@ -117,56 +117,139 @@ export const budgetExceeded = (what: string): never => {
   throw new ExpressionBudgetExceeded(what);
 };
 
+/** A tree at least this large (in JSON bytes) is remembered when measured, to tell when it recurs. */
+const LARGE_TREE = 16 * 1024;
+
+export interface OutputLimits {
+  maxOutputBytes: number;
+  maxRepeatedBytes: number;
+}
+
 /**
- * The JSON size of `value` (an estimate, in bytes), throwing ExpressionBudgetExceeded once the
- * parts it holds more than once add up to more than `maxRepeated` bytes. Each object, array and
- * long string is measured once however often it recurs, so a value of shared parts (`[@,@]`
- * piped 40 times) is measured in as many steps as it has distinct parts, not 2^40.
+ * The JSON size of `value` (an estimate, in bytes), throwing ExpressionBudgetExceeded past the
+ * limits. `made` holds the containers the evaluation built that hold containers: only they can
+ * share parts, since what JSON.parse gives (and a literal) is a tree. Each built container that
+ * holds built ones is measured once however often it recurs, so a value of shared parts (`[@,@]`
+ * piped 40 times) is measured in as many steps as it has distinct parts, not 2^40, and each
+ * recurrence counts as repeated. A tree is walked without remembering anything (but a large one,
+ * once measured, is recognised when it recurs), which keeps measuring a large answer cheap.
+ * `charge`, when given, is spent as it goes: a step per container and per 16 bytes (to_string).
  */
-export function measureJson(value: unknown, maxRepeated: number): number {
-  const sizes = new Map<object, number>();
-  const strings = new Set<string>();
-  let repeated = 0;
-  const repeat = (size: number): number => {
-    repeated += size;
-    if (repeated > maxRepeated) budgetExceeded('repeated output');
-    return size;
-  };
-  const measure = (v: unknown): number => {
-    switch (typeof v) {
-      case 'string':
-        if (v.length >= TRACKED_STRING) {
-          if (strings.has(v)) return repeat(v.length + 2);
-          strings.add(v);
-        }
-        return v.length + 2;
-      case 'number':
-        return 8;
-      case 'boolean':
-        return 5;
-      case 'object': {
-        if (v === null) return 4;
-        const known = sizes.get(v);
-        if (known !== undefined) return repeat(known);
-        let size: number;
-        if (Array.isArray(v)) {
-          size = 2 + v.length;
-          for (let i = 0; i < v.length; i++) size += measure(v[i]);
-        } else if (isRaw(v)) {
-          size = v.rawJSON.length;
-        } else {
-          size = 2;
-          for (const key in v) {
-            if (!Object.hasOwn(v, key)) continue;
-            size += key.length + 4 + measure((v as Record<string, unknown>)[key]);
-          }
-        }
-        sizes.set(v, size);
-        return size;
+export function measureJson(value: unknown, made: ReadonlySet<object>, limits: OutputLimits, charge?: (steps: number) => void): number {
+  const measure = new Measure(made, limits, charge);
+  if (typeof value === 'object' && value !== null) measure.node(value, false);
+  else measure.counted = typeof value === 'string' ? value.length + 2 : 8;
+  measure.check();
+  return measure.counted;
+}
+
+class Measure {
+  counted = 0;
+  private repeated = 0;
+  /** Built containers holding built ones, by size: allocated when the first is measured. */
+  private memo: Map<object, number> | undefined;
+  /** Large trees already measured, so that one recurring (`[data, data]`) counts as repeated at once. */
+  private large: Map<object, number> | undefined;
+  private readonly made: ReadonlySet<object>;
+  private readonly limits: OutputLimits;
+  private readonly charge: ((steps: number) => void) | undefined;
+
+  constructor(made: ReadonlySet<object>, limits: OutputLimits, charge: ((steps: number) => void) | undefined) {
+    this.made = made;
+    this.limits = limits;
+    this.charge = charge;
+  }
+
+  check(): void {
+    if (this.counted > this.limits.maxOutputBytes) budgetExceeded('output');
+  }
+
+  /** A part measured before, met again. */
+  private again(size: number): void {
+    this.repeated += size;
+    this.counted += size;
+    if (this.repeated > this.limits.maxRepeatedBytes) budgetExceeded('repeated output');
+    this.check();
+  }
+
+  node(v: object, inTree: boolean): void {
+    if (inTree) return this.tree(v);
+    if (!this.made.has(v)) return this.root(v);
+    this.charge?.(1);
+    const known = this.memo?.get(v);
+    if (known !== undefined) return this.again(known);
+    const before = this.counted;
+    let holdsBuilt = false;
+    if (Array.isArray(v)) {
+      this.counted += 2 + v.length;
+      for (let i = 0; i < v.length; i++) if (this.item(v[i])) holdsBuilt = true;
+    } else {
+      this.counted += 2;
+      const keys = Object.keys(v);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        this.counted += key.length + 4;
+        if (this.item((v as Record<string, unknown>)[key])) holdsBuilt = true;
       }
-      default:
-        return 4;
     }
-  };
-  return measure(value);
+    this.check();
+    // One holding only trees costs no more to measure again than to look up.
+    if (holdsBuilt) (this.memo ??= new Map()).set(v, this.counted - before);
+  }
+
+  /** A child of a built container; true when it is a built container itself. */
+  private item(child: unknown): boolean {
+    if (typeof child === 'string') this.counted += child.length + 2;
+    else if (typeof child === 'object' && child !== null) {
+      const built = this.made.has(child);
+      this.node(child, false);
+      return built;
+    } else this.counted += 8;
+    return false;
+  }
+
+  /** A tree the result points at from a container the evaluation built (or the result itself). */
+  private root(v: object): void {
+    const known = this.large?.get(v);
+    if (known !== undefined) return this.again(known);
+    const before = this.counted;
+    this.tree(v);
+    if (this.counted - before >= LARGE_TREE) (this.large ??= new Map()).set(v, this.counted - before);
+  }
+
+  /** A tree's size, added as it goes; the total is checked as each container ends. */
+  private tree(v: object): void {
+    let size: number;
+    if (Array.isArray(v)) {
+      size = 2 + v.length;
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (typeof item === 'string') size += item.length + 2;
+        else if (typeof item === 'object' && item !== null) {
+          this.counted += size;
+          size = 0;
+          this.tree(item);
+        } else size += 8;
+      }
+    } else if (isRaw(v)) {
+      size = v.rawJSON.length;
+    } else {
+      size = 2;
+      const keys = Object.keys(v);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string;
+        const item = (v as Record<string, unknown>)[key];
+        size += key.length + 4;
+        if (typeof item === 'string') size += item.length + 2;
+        else if (typeof item === 'object' && item !== null) {
+          this.counted += size;
+          size = 0;
+          this.tree(item);
+        } else size += 8;
+      }
+    }
+    this.counted += size;
+    this.charge?.(1 + (size >> 4));
+    this.check();
+  }
 }

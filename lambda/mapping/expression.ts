@@ -4,7 +4,7 @@
 // text templating, no loops and no user-defined functions, so a mapping cannot inject text
 // into a body. Loading only parses: nothing is evaluated until a request comes, and then under
 // a budget (bounds.ts), so no expression can stall the process, at load or at request time.
-import { MAX_REPEATED_BYTES, MAX_STEPS, checkNesting, checkText, checkTree, measureJson } from './bounds.ts';
+import { MAX_OUTPUT_BYTES, MAX_REPEATED_BYTES, MAX_STEPS, checkNesting, checkText, checkTree, measureJson } from './bounds.ts';
 import { ExpressionBudgetExceeded, ExpressionError, ExpressionFailure } from './errors.ts';
 import { Evaluation, evaluate } from './interpreter.ts';
 import { SyntaxFault, tokenize } from './lexer.ts';
@@ -21,11 +21,15 @@ export interface Expression {
 
 /** The budget of one evaluation (bounds.ts has the defaults and why). */
 export interface Budget {
+  /** Steps: one per node evaluated, per element and per 16 characters a function goes through. */
   steps: number;
-  repeatedBytes: number;
+  /** JSON bytes the result may hold. */
+  maxOutputBytes: number;
+  /** Of those, bytes of parts the result holds more than once, from the second time on. */
+  maxRepeatedBytes: number;
 }
 
-export const DEFAULT_BUDGET: Readonly<Budget> = { steps: MAX_STEPS, repeatedBytes: MAX_REPEATED_BYTES };
+export const DEFAULT_BUDGET: Readonly<Budget> = { steps: MAX_STEPS, maxOutputBytes: MAX_OUTPUT_BYTES, maxRepeatedBytes: MAX_REPEATED_BYTES };
 
 /**
  * Parses `source` and returns it ready to evaluate. A syntax error, an unknown function, a
@@ -49,10 +53,11 @@ export function compileExpression(source: string, budget: Readonly<Budget> = DEF
     source,
     evaluate(input) {
       try {
-        const result = evaluate(root, input, new Evaluation(budget.steps, budget.repeatedBytes));
+        const evaluation = new Evaluation(budget.steps, budget);
+        const result = evaluate(root, input, evaluation);
         // A result may be far larger as JSON than in memory when it shares parts: measured
         // before anyone serialises it.
-        measureJson(result, budget.repeatedBytes);
+        measureJson(result, evaluation.made, budget);
         return result;
       } catch (error) {
         // A value nested deeper than the stack allows is beyond any budget too.

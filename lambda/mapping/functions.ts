@@ -3,7 +3,6 @@
 // a JavaScript coercion), as is a mixed-type sort or a sum that cannot be given exactly. Every
 // function charges the evaluation's budget for the elements or characters it goes through.
 import type { Node } from './ast.ts';
-import { measureJson } from './bounds.ts';
 import { typeError } from './errors.ts';
 import {
   absNumber,
@@ -35,8 +34,8 @@ export interface CallContext {
   charge(steps: number): void;
   /** Evaluates an expression reference's expression on `value`. */
   apply(expression: Node, value: unknown): unknown;
-  /** The most repeated data a built value may hold (bounds.ts). */
-  readonly maxRepeatedBytes: number;
+  /** The JSON size of a value, within the evaluation's output limits and spending its steps (bounds.ts). */
+  measure(value: unknown): number;
 }
 
 export interface FunctionSpec {
@@ -47,8 +46,10 @@ export interface FunctionSpec {
   call(args: unknown[], context: CallContext): unknown;
 }
 
-/** Characters per step when a function goes through a string. */
+/** Characters per step when a function goes through a string natively (indexOf, join, ===). */
 const CHARS_PER_STEP = 16;
+/** Characters per step when it goes through one character by character (length, reverse). */
+const CHARS_PER_STEP_BY_HAND = 4;
 
 const fail = (name: string, takes: string): never => typeError(`${name}() takes ${takes}`);
 
@@ -70,10 +71,18 @@ const compareAs = (kind: 'number' | 'string') => (kind === 'number' ? (a: unknow
 /** n log n steps for a sort of n elements. */
 const sortCost = (n: number): number => (n < 2 ? n : Math.ceil(n * Math.log2(n)));
 
+/** What comparing strings among `values` may read: each string's characters, 16 a step, `times` over. */
+function chargeStrings(values: readonly unknown[], times: number, context: CallContext): void {
+  let characters = 0;
+  for (const value of values) if (typeof value === 'string') characters += value.length;
+  if (characters > 0) context.charge(Math.ceil((characters * Math.max(1, times)) / CHARS_PER_STEP));
+}
+
 /** The first element whose key is greatest (sign 1) or least (sign -1), as Python's max and min pick. */
-function extreme(name: string, values: readonly unknown[], keys: readonly unknown[], sign: 1 | -1): unknown {
+function extreme(name: string, values: readonly unknown[], keys: readonly unknown[], sign: 1 | -1, context: CallContext): unknown {
   if (values.length === 0) return null;
   const compare = compareAs(sortable(name, keys));
+  chargeStrings(keys, 1, context);
   let best = 0;
   for (let i = 1; i < keys.length; i++) if (compare(keys[i], keys[best]) * sign > 0) best = i;
   return values[best];
@@ -81,6 +90,7 @@ function extreme(name: string, values: readonly unknown[], keys: readonly unknow
 
 /** The keys an expression reference gives for each element, each one number or string. */
 function keysBy(name: string, values: readonly unknown[], expression: Node, context: CallContext): unknown[] {
+  context.charge(values.length);
   return values.map((value) => {
     const key = context.apply(expression, value);
     const kind = kindOf(key);
@@ -126,8 +136,16 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = Object.assign(O
     return fail('contains', 'an array or a string');
   }),
 
-  ends_with: spec([2, 2], ([subject, suffix]) => endsWith(string('ends_with', subject), string('ends_with', suffix))),
-  starts_with: spec([2, 2], ([subject, prefix]) => startsWith(string('starts_with', subject), string('starts_with', prefix))),
+  ends_with: spec([2, 2], ([subject, suffix], context) => {
+    const part = string('ends_with', suffix);
+    context.charge(Math.ceil(part.length / CHARS_PER_STEP));
+    return endsWith(string('ends_with', subject), part);
+  }),
+  starts_with: spec([2, 2], ([subject, prefix], context) => {
+    const part = string('starts_with', prefix);
+    context.charge(Math.ceil(part.length / CHARS_PER_STEP));
+    return startsWith(string('starts_with', subject), part);
+  }),
 
   join: spec([2, 2], ([glue, value], context) => {
     const separator = string('join', glue);
@@ -152,7 +170,7 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = Object.assign(O
 
   length: spec([1, 1], ([value], context) => {
     if (typeof value === 'string') {
-      context.charge(Math.ceil(value.length / CHARS_PER_STEP));
+      context.charge(Math.ceil(value.length / CHARS_PER_STEP_BY_HAND));
       return codePointLength(value);
     }
     if (Array.isArray(value)) return value.length;
@@ -164,6 +182,7 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = Object.assign(O
     [2, 2],
     ([expression, value], context) => {
       const values = array('map', value);
+      context.charge(values.length);
       return values.map((element) => context.apply(expression as Node, element));
     },
     [0],
@@ -172,20 +191,20 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = Object.assign(O
   max: spec([1, 1], ([value], context) => {
     const values = array('max', value);
     context.charge(values.length);
-    return extreme('max', values, values, 1);
+    return extreme('max', values, values, 1, context);
   }),
 
   min: spec([1, 1], ([value], context) => {
     const values = array('min', value);
     context.charge(values.length);
-    return extreme('min', values, values, -1);
+    return extreme('min', values, values, -1, context);
   }),
 
   max_by: spec(
     [2, 2],
     ([value, expression], context) => {
       const values = array('max_by', value);
-      return extreme('max_by', values, keysBy('max_by', values, expression as Node, context), 1);
+      return extreme('max_by', values, keysBy('max_by', values, expression as Node, context), 1, context);
     },
     [1],
   ),
@@ -194,7 +213,7 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = Object.assign(O
     [2, 2],
     ([value, expression], context) => {
       const values = array('min_by', value);
-      return extreme('min_by', values, keysBy('min_by', values, expression as Node, context), -1);
+      return extreme('min_by', values, keysBy('min_by', values, expression as Node, context), -1, context);
     },
     [1],
   ),
@@ -217,7 +236,7 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = Object.assign(O
 
   reverse: spec([1, 1], ([value], context) => {
     if (typeof value === 'string') {
-      context.charge(Math.ceil(value.length / CHARS_PER_STEP));
+      context.charge(Math.ceil(value.length / CHARS_PER_STEP_BY_HAND));
       return reverseString(value);
     }
     const values = array('reverse', value);
@@ -228,7 +247,9 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = Object.assign(O
   sort: spec([1, 1], ([value], context) => {
     const values = array('sort', value);
     context.charge(sortCost(values.length));
-    return sortByKeys(values, values, sortable('sort', values));
+    const kind = sortable('sort', values);
+    chargeStrings(values, Math.ceil(Math.log2(values.length + 1)), context);
+    return sortByKeys(values, values, kind);
   }),
 
   sort_by: spec(
@@ -236,9 +257,11 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = Object.assign(O
     ([value, expression], context) => {
       const values = array('sort_by', value);
       if (values.length === 0) return values;
-      const keys = keysBy('sort_by', values, expression as Node, context);
       context.charge(sortCost(values.length));
-      return sortByKeys(values, keys, sortable('sort_by', keys));
+      const keys = keysBy('sort_by', values, expression as Node, context);
+      const kind = sortable('sort_by', keys);
+      chargeStrings(keys, Math.ceil(Math.log2(values.length + 1)), context);
+      return sortByKeys(values, keys, kind);
     },
     [1],
   ),
@@ -256,8 +279,7 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = Object.assign(O
     if (typeof value === 'string') return value;
     if (kindOf(value) === 'number') return numberToString(value as JsonNumber);
     // Measured first: a value built of shared parts can be far larger as text than in memory.
-    const size = measureJson(value, context.maxRepeatedBytes);
-    context.charge(Math.ceil(size / CHARS_PER_STEP));
+    context.measure(value);
     return JSON.stringify(value);
   }),
 

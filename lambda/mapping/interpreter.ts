@@ -3,7 +3,7 @@
 // projection, flatten or function goes through: an evaluation that would take more than a few
 // milliseconds stops with ExpressionBudgetExceeded instead of stalling every other request.
 import type { Node } from './ast.ts';
-import { budgetExceeded } from './bounds.ts';
+import { budgetExceeded, measureJson, type OutputLimits } from './bounds.ts';
 import { typeError } from './errors.ts';
 import { compareNumbers, type JsonNumber } from './exact-number.ts';
 import type { CallContext } from './functions.ts';
@@ -12,11 +12,13 @@ import { compareStrings, equal, field, isObject, isTruthy, kindOf, setKey, type 
 export class Evaluation implements CallContext {
   /** Steps left; below zero the evaluation stops. */
   steps: number;
-  readonly maxRepeatedBytes: number;
+  readonly limits: OutputLimits;
+  /** The arrays and objects this evaluation built: the only values that can share parts (bounds.ts). */
+  readonly made = new Set<object>();
 
-  constructor(steps: number, maxRepeatedBytes: number) {
+  constructor(steps: number, limits: OutputLimits) {
     this.steps = steps;
-    this.maxRepeatedBytes = maxRepeatedBytes;
+    this.limits = limits;
   }
 
   charge(steps: number): void {
@@ -25,6 +27,16 @@ export class Evaluation implements CallContext {
 
   apply(expression: Node, value: unknown): unknown {
     return evaluate(expression, value, this);
+  }
+
+  measure(value: unknown): number {
+    return measureJson(value, this.made, this.limits, (steps) => this.charge(steps));
+  }
+
+  /** Records a container this evaluation built, and returns it. */
+  built<T extends object>(value: T): T {
+    this.made.add(value);
+    return value;
   }
 }
 
@@ -42,7 +54,7 @@ function slice(values: readonly unknown[], node: Extract<Node, { type: 'slice' }
   const { step } = node;
   const start = sliceBound(node.start, values.length, step, true);
   const stop = sliceBound(node.stop, values.length, step, false);
-  const out: unknown[] = [];
+  const out: unknown[] = evaluation.built([]);
   if (step > 0) for (let i = start; i < stop; i += step) out.push(values[i]);
   else for (let i = start; i > stop; i += step) out.push(values[i]);
   evaluation.charge(out.length);
@@ -85,7 +97,7 @@ export function evaluate(node: Node, value: unknown, evaluation: Evaluation): un
       const base = evaluate(node.left, value, evaluation);
       if (!Array.isArray(base)) return null;
       evaluation.charge(base.length);
-      const out: unknown[] = [];
+      const out: unknown[] = evaluation.built([]);
       for (const element of base) {
         const result = node.right.type === 'current' ? element : evaluate(node.right, element, evaluation);
         if (result !== null && result !== undefined) out.push(result);
@@ -97,7 +109,7 @@ export function evaluate(node: Node, value: unknown, evaluation: Evaluation): un
       if (!isObject(base)) return null;
       const values = Object.values(base);
       evaluation.charge(values.length);
-      const out: unknown[] = [];
+      const out: unknown[] = evaluation.built([]);
       for (const element of values) {
         const result = node.right.type === 'current' ? element : evaluate(node.right, element, evaluation);
         if (result !== null && result !== undefined) out.push(result);
@@ -108,7 +120,7 @@ export function evaluate(node: Node, value: unknown, evaluation: Evaluation): un
       const base = evaluate(node.left, value, evaluation);
       if (!Array.isArray(base)) return null;
       evaluation.charge(base.length);
-      const out: unknown[] = [];
+      const out: unknown[] = evaluation.built([]);
       for (const element of base) {
         if (!isTruthy(evaluate(node.condition, element, evaluation))) continue;
         const result = node.right.type === 'current' ? element : evaluate(node.right, element, evaluation);
@@ -119,14 +131,15 @@ export function evaluate(node: Node, value: unknown, evaluation: Evaluation): un
     case 'flatten': {
       const base = evaluate(node.child, value, evaluation);
       if (!Array.isArray(base)) return null;
-      const out: unknown[] = [];
+      const out: unknown[] = evaluation.built([]);
+      evaluation.charge(base.length);
       for (const element of base) {
         if (Array.isArray(element)) {
-          evaluation.charge(element.length);
+          // Copying elements is cheap: four a step.
+          evaluation.charge(1 + (element.length >> 2));
           for (const inner of element) out.push(inner);
         } else out.push(element);
       }
-      evaluation.charge(base.length);
       return out;
     }
     case 'or': {
@@ -151,14 +164,27 @@ export function evaluate(node: Node, value: unknown, evaluation: Evaluation): un
     case 'list': {
       if (value === null || value === undefined) return null;
       const out: unknown[] = [];
-      for (const child of node.children) out.push(evaluate(child, value, evaluation));
-      return out;
+      let shares = false;
+      evaluation.charge(node.children.length);
+      for (const child of node.children) {
+        const result = evaluate(child, value, evaluation);
+        if (typeof result === 'object' && result !== null) shares = true;
+        out.push(result);
+      }
+      // Only a container holding containers can share parts.
+      return shares ? evaluation.built(out) : out;
     }
     case 'hash': {
       if (value === null || value === undefined) return null;
       const out: JsonObject = {};
-      for (let i = 0; i < node.keys.length; i++) setKey(out, node.keys[i] as string, evaluate(node.values[i] as Node, value, evaluation));
-      return out;
+      let shares = false;
+      evaluation.charge(node.keys.length);
+      for (let i = 0; i < node.keys.length; i++) {
+        const result = evaluate(node.values[i] as Node, value, evaluation);
+        if (typeof result === 'object' && result !== null) shares = true;
+        setKey(out, node.keys[i] as string, result);
+      }
+      return shares ? evaluation.built(out) : out;
     }
     case 'call': {
       const { args, fn } = node;
@@ -167,7 +193,10 @@ export function evaluate(node: Node, value: unknown, evaluation: Evaluation): un
         const arg = args[i] as Node;
         values.push(arg.type === 'expref' ? arg.child : evaluate(arg, value, evaluation));
       }
-      return fn.call(values, evaluation);
+      const result = fn.call(values, evaluation);
+      // A container a function gives may be new and hold shared parts: measured as built.
+      if (typeof result === 'object' && result !== null) evaluation.made.add(result);
+      return result;
     }
     case 'expref':
       // The parser lets `&` stand only as a function's argument, where `call` takes it apart.
