@@ -75,7 +75,17 @@ export function compareNumbers(a: JsonNumber, b: JsonNumber): number {
 /** An integer as JSON number text, in Python's sense: digits only, no fraction, no exponent. */
 const isIntegerNumber = (value: JsonNumber): boolean => (typeof value === 'number' ? Number.isInteger(value) : INTEGER_TEXT.test(value.rawJSON));
 
-const toBigInt = (value: JsonNumber): bigint => BigInt(typeof value === 'number' ? value : value.rawJSON);
+/**
+ * An integer's exact value. A double at or beyond 2^53 stands for the decimal it prints as (1e23
+ * is the 1e23 written, not the binary double nearest it), so it goes through its digits.
+ */
+function toBigInt(value: JsonNumber): bigint {
+  if (typeof value !== 'number') return BigInt(value.rawJSON);
+  if (Math.abs(value) < 2 ** 53) return BigInt(value);
+  const d = decimal(value);
+  const magnitude = BigInt(d.digits) * 10n ** d.exponent;
+  return d.negative ? -magnitude : magnitude;
+}
 
 const MAX_EXACT = 2n ** 53n;
 /** An integer as the engine holds it: a double when exact, else its digits. */
