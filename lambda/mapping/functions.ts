@@ -279,6 +279,8 @@ export const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = Object.assign(O
     if (typeof value === 'string') return value;
     if (kindOf(value) === 'number') return numberToString(value as JsonNumber);
     // Measured first: a value built of shared parts can be far larger as text than in memory.
+    // Serialising has a cost of its own besides the bytes: 8 steps.
+    context.charge(8);
     context.measure(value);
     return JSON.stringify(value);
   }),
