@@ -352,6 +352,13 @@ export const GROUPS: [string, string[]][] = [
       '(o.k1).v',
       'm[0][0][0]',
       'm[*][*]',
+      'a.b.c[0:2][0:1]',
+      'list[0:3][1:].x',
+      '`[0]` == `[false]`',
+      '`{"k": 0}` == `{"k": false}`',
+      '{x: list[0] y: list[1]}',
+      'not_null(nul list)',
+      'm[1][0][1:]',
     ],
   ],
   // A root that is not an object.

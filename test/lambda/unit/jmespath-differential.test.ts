@@ -41,6 +41,10 @@ const DEVIATIONS: Record<string, { why: string; engine: string }> = {
   'numbers: contains(bools, `0`)': { why: 'false is not the number 0 (the spec); Python compares False == 0 as true', engine: 'false' },
   'numbers: to_number(`" 42"`)': { why: "to_number reads JSON's number syntax (the spec); Python's int() also takes spaces", engine: 'null' },
   'numbers: to_number(`"1_000"`)': { why: "to_number reads JSON's number syntax (the spec); Python's int() also takes underscores", engine: 'null' },
+  'nested: `[0]` == `[false]`': { why: 'false is not 0 inside an array either; Python compares False == 0 as true', engine: 'false' },
+  'nested: `{"k": 0}` == `{"k": false}`': { why: 'false is not 0 inside an object either; Python compares False == 0 as true', engine: 'false' },
+  'nested: {x: list[0] y: list[1]}': { why: 'pairs of a multi-select hash are separated by commas (the grammar); jmespath.py reads two pairs', engine: 'error' },
+  'nested: not_null(nul list)': { why: "a function's arguments are separated by commas (the grammar); jmespath.py reads two arguments", engine: 'error' },
 };
 
 /** JSON text with each number as {$n: its text}, so that no number is rounded before comparing. */
