@@ -20,14 +20,11 @@ export const isRaw = (value: unknown): value is RawNumber => typeof value === 'o
 
 export type JsonNumber = number | RawNumber;
 
-/** A number as the JSON text it would serialise to. */
-export const numberText = (value: JsonNumber): string => (typeof value === 'number' ? String(value) : value.rawJSON);
-
 /** The number a JSON number text denotes: a double when one is exact, else the text itself. */
-export const numberFromText = (text: string): JsonNumber => (isExactNumber(text) ? Number(text) : (JSON.rawJSON(text) as RawNumber));
+const numberFromText = (text: string): JsonNumber => (isExactNumber(text) ? Number(text) : (JSON.rawJSON(text) as RawNumber));
 
 /** JSON's number production, which is what `to_number` accepts in a string. */
-export const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 const INTEGER_TEXT = /^-?\d+$/;
 
 interface Decimal {
@@ -89,7 +86,7 @@ function toBigInt(value: JsonNumber): bigint {
 
 const MAX_EXACT = 2n ** 53n;
 /** An integer as the engine holds it: a double when exact, else its digits. */
-export const fromBigInt = (value: bigint): JsonNumber =>
+const fromBigInt = (value: bigint): JsonNumber =>
   value <= MAX_EXACT && value >= -MAX_EXACT ? Number(value) : (JSON.rawJSON(value.toString()) as RawNumber);
 
 export function absNumber(value: JsonNumber): JsonNumber {

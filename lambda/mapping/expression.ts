@@ -40,8 +40,9 @@ export function compileExpression(source: string, budget: Readonly<Budget> = DEF
   checkText(source);
   let tree;
   try {
-    checkNesting(tokenize(source));
-    tree = parse(source);
+    const tokens = tokenize(source);
+    checkNesting(tokens);
+    tree = parse(source, tokens);
   } catch (error) {
     if (error instanceof SyntaxFault) throw new ExpressionError(`syntax error at column ${error.position}`);
     if (error instanceof StaticFault) throw new ExpressionError(error.message);

@@ -42,8 +42,6 @@ export interface Token {
   readonly start: number;
   /** An identifier's name, a literal's value, a number's value. */
   readonly value?: unknown;
-  /** A literal's length in the source, which the evaluation budget charges for. */
-  readonly length?: number;
 }
 
 /** A syntax error at `position`; expression.ts turns it into the fixed reason a refusal gives. */
@@ -134,7 +132,7 @@ export function tokenize(source: string): Token[] {
       const start = i;
       // A raw string: only \' is an escape; every other backslash is itself.
       const text = until("'").replaceAll("\\'", "'");
-      tokens.push({ type: 'literal', start, value: text, length: i - start });
+      tokens.push({ type: 'literal', start, value: text });
     } else if (c === '`') {
       const start = i;
       const text = until('`').replaceAll('\\`', '`');
@@ -142,7 +140,7 @@ export function tokenize(source: string): Token[] {
       // The deprecated form: `foo` is the string "foo" (jmespath.py still reads it so).
       if (!parsed.ok) parsed = parseJson(`"${text.replace(PYTHON_LEADING_SPACE, '')}"`);
       if (!parsed.ok) throw new SyntaxFault(start, 'bad JSON literal');
-      tokens.push({ type: 'literal', start, value: parsed.value, length: i - start });
+      tokens.push({ type: 'literal', start, value: parsed.value });
     } else if (isDigit(c) || c === '-') {
       const start = i;
       i++;

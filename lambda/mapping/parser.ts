@@ -308,11 +308,8 @@ class Parser {
   }
 }
 
-/** Parses an expression; throws SyntaxFault or StaticFault. */
-export function parse(source: string): Node {
+/** Parses an expression (or its tokens, when the caller has them already); throws SyntaxFault or StaticFault. */
+export function parse(source: string, tokens: Token[] = tokenize(source)): Node {
   if (source.trim() === '') throw new SyntaxFault(0, 'empty expression');
-  return new Parser(tokenize(source)).parse();
+  return new Parser(tokens).parse();
 }
-
-/** The tokens of an expression, for the bounds that are about its text (nesting). */
-export { tokenize };
