@@ -13,7 +13,11 @@ export class Evaluation implements CallContext {
   /** Steps left; below zero the evaluation stops. */
   steps: number;
   readonly limits: OutputLimits;
-  /** The arrays and objects this evaluation built: the only values that can share parts (bounds.ts). */
+  /**
+   * Containers this evaluation built that can hold parts of one another: what projections,
+   * flattens, slices and functions give, and multi-selects holding a container. Only they can
+   * share parts (bounds.ts measures them accordingly); everything else is a tree.
+   */
   readonly made = new Set<object>();
 
   constructor(steps: number, limits: OutputLimits) {
