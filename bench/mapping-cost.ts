@@ -1,11 +1,12 @@
 // What model configs cost: JMESPath per call (compiled once per config version, so a request
 // only evaluates), the whole mapped path beside the passthrough one, and what the mapping and
-// validation code adds to the Lambda bundle (esbuild with the stack's options).
+// validation code adds to the Lambda bundle (esbuild with the stack's options). The engine is
+// the project's own (lambda/mapping/); each evaluation runs under its budget (bounds.ts).
 //   node bench/mapping-cost.ts
 import { build } from 'esbuild';
-import { search } from '@aws-lambda-powertools/jmespath';
 import { parseLossless } from '../lambda/contract/json-text.ts';
 import { parseModelConfig, type ModelConfig } from '../lambda/config/model-config.ts';
+import { compileExpression } from '../lambda/mapping/expression.ts';
 import { compileMapping, applyMapping } from '../lambda/mapping/mapping.ts';
 import { modelBody } from '../lambda/models/model-body.ts';
 import { resultText } from '../lambda/models/model-result.ts';
@@ -44,7 +45,7 @@ let unique = 0;
 const figures = {
   'evaluate {instances: data.instances}': perCall(() => applyMapping(simple, input)),
   'evaluate the KServe request mapping (1 required path)': perCall(() => applyMapping(kserve.request!, input)),
-  'parse + evaluate a new expression (no cache)': perCall(() => search(`{instances: data.instances, n: \`${unique++}\`}`, input), 20_000),
+  'parse + evaluate a new expression (no cache)': perCall(() => compileExpression(`{instances: data.instances, n: \`${unique++}\`}`).evaluate(input), 20_000),
   'request body: passthrough (JSON.stringify of data)': perCall(() => modelBody(undefined, input)),
   'request body: KServe mapping': perCall(() => modelBody(kserve, input)),
   'result: passthrough (verbatim splice)': perCall(() => resultText(undefined, answer, input)),
@@ -66,10 +67,10 @@ async function bytes(contents: string): Promise<number> {
 const empty = await bytes('export const x = 1;');
 const sizes = {
   'the handler bundle (minified, no source map)': await bytes(`export { handler } from './${HANDLER_ENTRY}';`),
-  '@aws-lambda-powertools/jmespath (search)': (await bytes("import { search } from '@aws-lambda-powertools/jmespath'; export const f = search;")) - empty,
+  'the JMESPath engine (lambda/mapping/expression.ts)': (await bytes("export { compileExpression } from './lambda/mapping/expression.ts';")) - empty,
   'the generated standalone validators (both schemas)': (await bytes("export * from './lambda/config/schema-validators.generated.js';")) - empty,
   'Ajv itself, had the schemas been compiled at run time': (await bytes("import { Ajv } from 'ajv'; export const a = new Ajv();")) - empty,
-  'lambda/mapping + model-config + snapshot + validators + jmespath': (await bytes("export { buildSnapshot } from './lambda/config/snapshot.ts';")) - empty,
+  'lambda/mapping + model-config + snapshot + validators': (await bytes("export { buildSnapshot } from './lambda/config/snapshot.ts';")) - empty,
 };
 console.log('bundle bytes (esbuild, the stack\'s options)');
 for (const [name, size] of Object.entries(sizes)) console.log(`  ${String(size).padStart(9)}  ${name}`);

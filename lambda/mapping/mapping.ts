@@ -1,7 +1,7 @@
 // A structural mapping: one JMESPath expression that builds a JSON value from its input, and
 // the paths that input must have. `request` mappings build the model's body from
 // `{userTag, data, headers}`; `response` mappings build B's `result` from `{request, response}`.
-import { compileExpression, type Expression } from './expression.ts';
+import { ExpressionBudgetExceeded, compileExpression, type Expression } from './expression.ts';
 
 /** How a mapping is written in a model's config: the expression alone, or with its required paths. */
 export type MappingSpec = string | { expression: string; required?: string[] };
@@ -14,7 +14,7 @@ export interface Mapping {
 
 export type MappingOutcome =
   | { ok: true; value: unknown }
-  /** `missing` names the first required path that was absent; otherwise the expression failed or gave null. */
+  /** `missing` names the first required path that was absent; otherwise the expression failed (an ExpressionFailure) or gave null. */
   | { ok: false; missing?: string; cause?: unknown };
 
 export function compileMapping(spec: MappingSpec): Mapping {
@@ -28,8 +28,8 @@ export function compileMapping(spec: MappingSpec): Mapping {
 /**
  * Applies a mapping. A value the input does not have is null in JMESPath, so a mapping that
  * finds nothing gives null: that is a failure, as is any required path that is null.
- * Numbers are never computed on, only carried, so a number kept as JSON.rawJSON (beyond what
- * a double holds) reaches the output as the same object and serialises as B wrote it.
+ * A number kept as JSON.rawJSON (beyond what a double holds) reaches the output as the same
+ * object and serialises as it was written; a function that computes on one is exact or fails.
  */
 export function applyMapping(mapping: Mapping, input: unknown): MappingOutcome {
   try {
@@ -43,4 +43,10 @@ export function applyMapping(mapping: Mapping, input: unknown): MappingOutcome {
   } catch (error) {
     return { ok: false, cause: error };
   }
+}
+
+/** The exhausted budget behind a failed evaluation, if that is why it failed. */
+export function budgetExceeded(failure: unknown): ExpressionBudgetExceeded | undefined {
+  const cause = failure instanceof Error ? failure.cause : undefined;
+  return cause instanceof ExpressionBudgetExceeded ? cause : undefined;
 }

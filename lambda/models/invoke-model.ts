@@ -66,5 +66,5 @@ export async function invokeModel(deps: ModelDeps, plan: ModelPlan, call: Invoke
       describeRejection: config?.exposeUpstreamErrors ? (body) => rejectionDetails(config, body) : undefined,
     }),
   );
-  return resultText(config, modelJson, plan.input);
+  return resultText(config, modelJson, plan.input, deps.settings.maxJsonDepth);
 }

@@ -2,10 +2,10 @@
 // may turn it into 502, the response mapping may reshape it, and without either the model's
 // text is spliced verbatim. Also the `details` a model's 4xx may lend B's 422.
 import { AdapterError } from '../contract/errors.ts';
-import { parseExact } from '../contract/json-text.ts';
+import { parseExact, parseLossless, scanJson } from '../contract/json-text.ts';
 import type { ModelConfig } from '../config/model-config.ts';
 import { isTruthy } from '../mapping/expression.ts';
-import { applyMapping } from '../mapping/mapping.ts';
+import { applyMapping, budgetExceeded } from '../mapping/mapping.ts';
 import type { MappingInput } from './mapping-input.ts';
 
 /** The cause of the 502 when `errorWhen` holds: its class is what the log line shows. */
@@ -18,22 +18,36 @@ export class ResponseMappingFailed extends Error {
   override name = 'ResponseMappingFailed';
 }
 
-/** B's `result` as JSON text; `modelJson` is the model's validated answer. */
-export function resultText(config: ModelConfig | undefined, modelJson: string, request: MappingInput): string {
+/** MAX_JSON_DEPTH's default, for callers without settings (the offline CLI). */
+const DEFAULT_MAX_JSON_DEPTH = 64;
+
+/** 502 UPSTREAM_BAD_RESPONSE for a failed errorWhen or response mapping; an exhausted budget is its own errorClass. */
+function badResponse(what: string, failure: unknown): AdapterError {
+  return new AdapterError('UPSTREAM_BAD_RESPONSE', { cause: budgetExceeded(failure) ?? new ResponseMappingFailed(what, { cause: failure }) });
+}
+
+/**
+ * B's `result` as JSON text; `modelJson` is the model's validated answer. An answer that
+ * errorWhen or the response mapping has to read may be nested at most `maxJsonDepth` deep
+ * (MAX_JSON_DEPTH, as for B's data): deeper is 502, before anything walks it.
+ */
+export function resultText(config: ModelConfig | undefined, modelJson: string, request: MappingInput, maxJsonDepth = DEFAULT_MAX_JSON_DEPTH): string {
   if (!config?.errorWhen && !config?.response) return modelJson;
-  const answer = parseExact(modelJson);
+  const scan = scanJson(modelJson, maxJsonDepth);
+  if (scan.depthExceeded) throw new AdapterError('UPSTREAM_BAD_RESPONSE', { cause: new ResponseMappingFailed('answer nested too deeply') });
+  const answer = scan.hasInexactNumber ? parseLossless(modelJson) : JSON.parse(modelJson);
   if (config.errorWhen) {
     let holds: boolean;
     try {
       holds = isTruthy(config.errorWhen.evaluate(answer));
     } catch (error) {
-      throw new AdapterError('UPSTREAM_BAD_RESPONSE', { cause: new ResponseMappingFailed('errorWhen failed', { cause: error }) });
+      throw badResponse('errorWhen failed', error);
     }
     if (holds) throw new AdapterError('UPSTREAM_ERROR', { cause: new ErrorWhenMatched('errorWhen holds') });
   }
   if (!config.response) return modelJson;
   const outcome = applyMapping(config.response, { request, response: answer });
-  if (!outcome.ok) throw new AdapterError('UPSTREAM_BAD_RESPONSE', { cause: new ResponseMappingFailed('response mapping failed', { cause: outcome.cause }) });
+  if (!outcome.ok) throw badResponse('response mapping failed', outcome.cause);
   return JSON.stringify(outcome.value);
 }
 

@@ -98,4 +98,17 @@ describe('models explain', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     assert.equal(pkg.scripts.models, 'node scripts/models.ts');
   });
+
+  test('validate refuses, at once and naming the limit, an expression that would never finish if it were evaluated to compile it', async () => {
+    // Two equal values of 2^40 elements compared: the old compile (evaluating against null) hung here.
+    const chain = `\`1\`${' | [@,@]'.repeat(40)}`;
+    const heavy = file('heavy.json', { errorWhen: `[${chain}, ${chain}] | @[0] == @[1]` });
+    await assert.rejects(run(process.execPath, ['scripts/models.ts', 'validate', heavy], { cwd: root, timeout: 60_000 }), (error: { code?: number; stdout?: string }) => {
+      assert.equal(error.code, 1);
+      assert.match(error.stdout ?? '', /FAIL {2}.*heavy\.json: expression: \/errorWhen could build more than 1048576 copies of its input/);
+      return true;
+    });
+    const long = validateFile('long.json', JSON.stringify({ response: `{a: response.a${' || response.a'.repeat(200)}}` }));
+    assert.deepEqual(long.lines, ['FAIL  long.json: expression: /response is longer than 2048 characters']);
+  });
 });

@@ -14,10 +14,13 @@ export const numberText = fc.oneof(
   fc.constantFrom('-0', '1e400', '-1E+400', '9007199254740993', '0.1000000000000000055511151231257827', '5e-324'),
 );
 
-/** Keys that are JMESPath identifiers, so an expression can name them without quoting. */
-export const identifier = fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/).filter((name) => !(name in Object.prototype));
+/** Names of JavaScript built-ins: ordinary fields to the mapping engine, so they are generated too. */
+const BUILT_IN_NAMES = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'rawJSON'];
 
-const key = fc.oneof(identifier, fc.string({ maxLength: 6 })).filter((k) => k !== '__proto__');
+/** Keys that are JMESPath identifiers, so an expression can name them without quoting. */
+export const identifier = fc.oneof({ weight: 9, arbitrary: fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/) }, { weight: 1, arbitrary: fc.constantFrom(...BUILT_IN_NAMES) });
+
+const key = fc.oneof(identifier, fc.string({ maxLength: 6 }));
 
 export const { valueText: jsonText, objectText: jsonObjectText } = fc.letrec<{ valueText: string; objectText: string; arrayText: string }>((tie) => ({
   valueText: fc.oneof(
