@@ -18,8 +18,11 @@ export const MAX_FAN_OUT = 64;
 /** Copies of its input an expression could build, by the static count above. */
 export const MAX_COPIES = 2 ** 20;
 
-/** Steps one evaluation may spend: a few milliseconds of work on this project's machines. */
-export const MAX_STEPS = 100_000;
+/**
+ * Steps one evaluation may spend: a few milliseconds of work on this project's machines (4 to
+ * 10 at the limit), enough for a linear mapping over any body under the default 1 MiB cap.
+ */
+export const MAX_STEPS = 200_000;
 /** JSON bytes one result may hold (an estimate: 8 per number, a string's length, keys, brackets). */
 export const MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 /** Of those, bytes a result may hold more than once (a part it repeats, counted from its second time on). */

@@ -109,6 +109,23 @@ describe('budgets at evaluation', () => {
     assert.equal(s.model.received.at(-1)?.body, '{"rows":[{"a":1,"b":1,"c":1},{"a":2,"b":2,"c":2}]}');
   });
 
+  test('the budget admits a linear mapping over any body under the default 1 MiB cap: 100,000 rows of [1,2,3,4] through the KServe request mapping', async () => {
+    configure({
+      request: {
+        expression: "{inputs: [{name: 'input-0', shape: [length(data.instances), `4`], datatype: 'FP32', data: data.instances[]}]}",
+        required: ['data.instances'],
+      },
+    });
+    s.model.behave(answerJson('{"outputs":[]}'));
+    const rows = Array.from({ length: 100_000 }, () => '[1,2,3,4]').join(',');
+    const text = envelopeText(`{"instances":[${rows}]}`);
+    assert.ok(Buffer.byteLength(text) < 1_048_576, `${Buffer.byteLength(text)} bytes`);
+    expectSuccess(await ask(text), TAG);
+    const sent = JSON.parse(s.model.received.at(-1)?.body ?? '{}') as { inputs: Array<{ shape: number[]; data: number[] }> };
+    assert.deepEqual(sent.inputs[0]?.shape, [100_000, 4]);
+    assert.equal(sent.inputs[0]?.data.length, 400_000);
+  });
+
   test('a model answer nested deeper than MAX_JSON_DEPTH, under a response mapping or errorWhen: 502 UPSTREAM_BAD_RESPONSE, not 500', async () => {
     const deep = (levels: number) => `{"v":${'['.repeat(levels)}1${']'.repeat(levels)}}`;
     for (const config of [{ response: '{v: response.v}' }, { errorWhen: 'v[0]' }, { response: 'response.v', errorWhen: 'error' }]) {
