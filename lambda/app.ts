@@ -1,69 +1,91 @@
 // The adapter as a Middy handler over injected parts, so tests can build it with their own
-// settings, registry, HTTP dispatcher and telemetry. handler.ts wires the real ones.
+// settings, registry, connections and telemetry; handler.ts wires the real ones. One request,
+// followed from here: readRequest (http/request.ts) gives a typed request or the contract error;
+// its route (routes/) gives the answer with the facts its request line reports; the answer is
+// checked against what Lambda can return (contract/result-size.ts); observeRequest writes the
+// line. Each step returns a value to the next; nothing is written for a later step to read.
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
-import { AdapterError } from './contract/errors.ts';
-import type { HttpResult } from './contract/response.ts';
+import type { Context } from 'aws-lambda';
+import { toAdapterError } from './contract/errors.ts';
+import { errorResult, type HttpResult } from './contract/response.ts';
 import { withinLambdaLimit } from './contract/result-size.ts';
-import { predictEnsemble } from './ensembles/predict-ensemble.ts';
-import { explain } from './explain.ts';
-import type { GatewayEvent } from './http/event.ts';
-import { listModels } from './list-models.ts';
+import { readHttpRequest, type GatewayEvent } from './http/event.ts';
+import { readRequest, type ParsedRequest } from './http/request.ts';
 import { contractErrors } from './middleware/contract-errors.ts';
-import { observeRequest } from './middleware/observe-request.ts';
-import { requestBody } from './middleware/request-body.ts';
-import { routeRequest } from './middleware/route-request.ts';
-import type { AdapterContext } from './middleware/state.ts';
 import type { ModelDeps } from './models/invoke-model.ts';
-import { newRequestRecord } from './observability/request-summary.ts';
+import { observeRequest } from './observability/observe-request.ts';
 import type { Telemetry } from './observability/telemetry.ts';
-import { currentSnapshot, predict } from './predict.ts';
+import { predictEnsemble } from './routes/ensemble.ts';
+import { explain } from './routes/explain.ts';
+import { listModels } from './routes/list-models.ts';
+import { predict } from './routes/predict.ts';
+import type { CallContext, RouteAnswer } from './routes/shared.ts';
 
-export interface AppDeps extends Pick<ModelDeps, 'settings' | 'registry' | 'dispatcher' | 'newConnection' | 'tlsConnections'> {
+export interface AppDeps extends Pick<ModelDeps, 'settings' | 'registry' | 'connections'> {
   telemetry: Telemetry;
 }
 
-type Middleware = MiddlewareObj<GatewayEvent, HttpResult, Error, AdapterContext>;
+type Middleware = MiddlewareObj<GatewayEvent, HttpResult, Error, Context>;
 
 export function createHandler(appDeps: AppDeps) {
   const { settings, telemetry } = appDeps;
-  const deps: ModelDeps = { ...appDeps, traced: telemetry.traced, logger: telemetry.logger, metrics: telemetry.metrics };
-  // Middy runs `after` and `onError` in reverse order: contractErrors turns a failure into the
-  // contract's body first, then observeRequest writes the request line with its EMF metrics,
-  // then the tracer closes the handler's subsegment. The tracer never records a response
-  // (B's result), and the logger never the event (B's body and keys), whatever
-  // POWERTOOLS_TRACER_CAPTURE_RESPONSE or POWERTOOLS_LOGGER_LOG_EVENT say.
-  const handler = middy<GatewayEvent, HttpResult, Error, AdapterContext>();
+  const deps: ModelDeps = { ...appDeps, traced: telemetry.traced, logger: telemetry.logger as Logger, metrics: telemetry.metrics };
+
+  /** The route for a request that was read. */
+  const route = (request: ParsedRequest, call: CallContext): Promise<RouteAnswer> => {
+    switch (request.route) {
+      case 'listModels':
+        return listModels(deps, call);
+      case 'predictEnsemble':
+        return predictEnsemble(deps, request, call);
+      case 'explain':
+        return explain(deps, request, call);
+      case 'predict':
+        return predict(deps, request, call);
+    }
+  };
+
+  // The tracer never records a response (B's result), and the logger never the event (B's body
+  // and keys), whatever POWERTOOLS_TRACER_CAPTURE_RESPONSE or POWERTOOLS_LOGGER_LOG_EVENT say.
+  const handler = middy<GatewayEvent, HttpResult, Error, Context>();
   // With tracing off there is no tracer (telemetry.ts) and no middleware to ask it per request.
   if (telemetry.tracer) handler.use(captureLambdaHandler(telemetry.tracer, { captureResponse: false }) as Middleware);
   return handler
     .use(injectLambdaContext(telemetry.logger, { logEvent: false, resetKeys: true }) as Middleware)
-    .use(observeRequest(telemetry))
-    .use(contractErrors())
-    .use(routeRequest())
-    .use(requestBody(settings))
-    .handler(async (_event, context, { signal }) => withinLambdaLimit(await answer(context, signal)));
+    .use(contractErrors(telemetry) as Middleware)
+    .handler(async (event, context, { signal }) => {
+      const startedAt = performance.now();
+      const coldStart = telemetry.requestLines.takeColdStart();
+      // Without a Lambda context (a direct call), the model's own deadline is the only bound.
+      const timeLeft = () =>
+        typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() - settings.deadlineMarginMs : Number.POSITIVE_INFINITY;
 
-  /** The route's answer for a request the middlewares have read (route-request.ts, request-body.ts). */
-  async function answer(context: AdapterContext, signal: AbortSignal): Promise<HttpResult> {
-    const state = context.adapter;
-    if (!state?.route) throw new AdapterError('INTERNAL');
-    // Without a Lambda context (a direct call), the model's own deadline is the only bound.
-    const timeLeft = () =>
-      typeof context.getRemainingTimeInMillis === 'function'
-        ? context.getRemainingTimeInMillis() - settings.deadlineMarginMs
-        : Number.POSITIVE_INFINITY;
-    const { route } = state;
-    const record = (context.record ??= newRequestRecord());
+      const http = readHttpRequest(event);
+      const read = readRequest(http, settings);
+      let answer: RouteAnswer;
+      if (read.ok) answer = await route(read.request, { timeLeft, signal });
+      else answer = { ok: false, error: read.error, facts: {} };
+      const userTag = read.ok ? ('envelope' in read.request ? read.request.envelope.userTag : null) : read.userTag;
 
-    if (route.name === 'listModels') {
-      return listModels(await currentSnapshot(deps, { timeLeft, record }));
-    }
-    if (!state.envelope) throw new AdapterError('INTERNAL');
-    const request = { http: state.http, envelope: state.envelope, timeLeft, signal, record };
-    if (route.name === 'predictEnsemble') return predictEnsemble(deps, { ...request, ensemble: route.ensemble });
-    if (route.name === 'explain') return explain(deps, { ...request, model: route.model });
-    return predict(deps, { ...request, model: route.model });
-  }
+      let response: HttpResult;
+      let error = answer.ok ? undefined : answer.error;
+      try {
+        response = answer.ok ? withinLambdaLimit(answer.response) : errorResult(answer.error, userTag, http.requestId);
+      } catch (tooLarge) {
+        error = toAdapterError(tooLarge);
+        response = errorResult(error, userTag, http.requestId);
+      }
+      // Middy answered already when its early timeout fired (contract-errors.ts wrote that line).
+      if (!signal.aborted) {
+        observeRequest(telemetry, { startedAt, http, route: read.ok ? read.request.route : read.route, userTag, facts: answer.facts, response, error }, {
+          coldStart,
+          functionName: context.functionName,
+          awsRequestId: context.awsRequestId,
+        });
+      }
+      return response;
+    });
 }

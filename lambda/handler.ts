@@ -1,6 +1,5 @@
-// The Lambda entry point: the real SSM client, the keep-alive HTTP agents, the settings and
-// Powertools' logger, metrics and tracer, created once per container and shared by every
-// invocation.
+// The Lambda entry point: the real SSM client, the keep-alive model connections, the settings
+// and the telemetry, created once per container and shared by every invocation.
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createHandler } from './app.ts';
 import { ConfigRegistry } from './config/registry.ts';
@@ -9,8 +8,9 @@ import { buildSnapshot, newRejections, type ConfigSnapshot } from './config/snap
 import { AdapterError } from './contract/errors.ts';
 import { errorResult, type HttpResult } from './contract/response.ts';
 import { readHttpRequest, type GatewayEvent } from './http/event.ts';
+import type { Context } from 'aws-lambda';
 import { errorFields } from './observability/log.ts';
-import { newRequestRecord, summarizeRequest } from './observability/request-summary.ts';
+import { observeRequest } from './observability/observe-request.ts';
 import { createTelemetry, type Telemetry } from './observability/telemetry.ts';
 import { modelConnections } from './upstream/connections.ts';
 import { tlsAgents } from './upstream/tls-agents.ts';
@@ -53,20 +53,24 @@ export function build(settings: Settings) {
   // Each call's deadline bounds its own connect (upstream/connector.ts); undici's cap on
   // connecting is only a safety net, above any deadline a model config can set.
   const connect = { connectTimeoutMs: MAX_LAMBDA_MS, allowlist: settings.upstreamAllowlist };
-  const connections = modelConnections(connect);
-  const tlsConnections = tlsAgents((tls) => modelConnections({ ...connect, tls }));
-  return createHandler({ settings, registry, dispatcher: connections.pool, newConnection: connections.newConnection, tlsConnections, telemetry });
+  const shared = modelConnections(connect);
+  const withTls = tlsAgents((tls) => modelConnections({ ...connect, tls }));
+  return createHandler({ settings, registry, connections: (tls) => (tls ? withTls(tls) : shared), telemetry });
 }
 
 /** A broken deployment answers every request in the contract's shape and says why in the log, once. */
-function misconfigured(reason: string, { logger, requestLines, hashUserTag }: Telemetry) {
-  logger.error('invalid configuration', { reason });
-  return async (event: GatewayEvent): Promise<HttpResult> => {
+function misconfigured(reason: string, telemetry: Telemetry) {
+  telemetry.logger.error('invalid configuration', { reason });
+  return async (event: GatewayEvent, context?: Context): Promise<HttpResult> => {
+    const startedAt = performance.now();
     const http = readHttpRequest(event ?? {});
     const error = new AdapterError('INTERNAL');
     const response = errorResult(error, null, http.requestId);
-    const summary = summarizeRequest({ record: newRequestRecord(), requestId: http.requestId, route: 'none', userTag: null, bytesIn: 0, response, error, hashUserTag });
-    requestLines.write(summary, { coldStart: requestLines.takeColdStart() });
+    observeRequest(telemetry, { startedAt, http, route: 'none', userTag: null, facts: {}, response, error }, {
+      coldStart: telemetry.requestLines.takeColdStart(),
+      functionName: context?.functionName,
+      awsRequestId: context?.awsRequestId,
+    });
     return response;
   };
 }

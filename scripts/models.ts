@@ -19,7 +19,8 @@ import { buildSnapshot } from '../lambda/config/snapshot.ts';
 import { readEnvelope } from '../lambda/contract/envelope.ts';
 import { AdapterError, ERRORS } from '../lambda/contract/errors.ts';
 import { parseLossless, singleJsonText } from '../lambda/contract/json-text.ts';
-import { parseEnsembleConfig } from '../lambda/ensembles/ensemble-config.ts';
+import { parseEnsembleConfig } from '../lambda/config/ensemble-config.ts';
+import { modelName } from '../lambda/contract/model-name.ts';
 import type { HttpRequest } from '../lambda/http/event.ts';
 import { planModelCall } from '../lambda/models/model-plan.ts';
 import { resultText } from '../lambda/models/model-result.ts';
@@ -123,7 +124,12 @@ export function explainOffline(options: ExplainOptions): { ok: true; text: strin
     const envelopeText = singleJsonText(options.envelope);
     if (envelopeText === undefined) throw new AdapterError('INVALID_JSON');
     const envelope = readEnvelope(parseLossless(envelopeText));
-    const plan = planModelCall(snapshot, options.model, { http, envelope, variant: options.variant });
+    const model = modelName(options.model);
+    const variant = options.variant === undefined ? undefined : modelName(options.variant);
+    if (model === undefined || (options.variant !== undefined && variant === undefined)) throw new AdapterError('UNKNOWN_MODEL');
+    const planned = planModelCall(snapshot, model, { http, envelope, variant });
+    if (!planned.ok) throw planned.error;
+    const { plan } = planned;
     const parts = [
       `"model":${JSON.stringify(plan.model)}`,
       `"variant":${JSON.stringify(plan.target.variant ?? null)}`,

@@ -1,5 +1,6 @@
 // The models the stack writes an SSM parameter for, and the key their TLS material may be
 // encrypted with: ModelParameters' settings.
+import { MODEL_NAME_PATTERN } from '../../lambda/contract/model-name.ts';
 import { endpointProblem } from './network.ts';
 import type { NetworkSettings } from './network.ts';
 import { show } from './reader.ts';
@@ -8,8 +9,8 @@ import type { Reader } from './reader.ts';
 export const PARAMETER_KEYS = ['models', 'parameterKmsKeyArn'] as const;
 type ParameterKey = (typeof PARAMETER_KEYS)[number];
 
-/** contract.md: `{model}` matches this, and no parameter name is built from anything else. */
-export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** docs/contract.md: `{model}` matches this (the Lambda's own pattern), and no parameter name is built from anything else. */
+export const MODEL_NAME = MODEL_NAME_PATTERN;
 
 export interface ParameterSettings {
   /** Model name -> initial endpoint URL. */

@@ -3,6 +3,7 @@
 // request only evaluates what is already compiled. A document that fails any check is
 // refused whole, with a reason for the log; snapshot.ts keeps the last good one serving.
 import { createHash } from 'node:crypto';
+import type { ModelName } from '../contract/model-name.ts';
 import { ExpressionError, compileExpression, type Expression } from '../mapping/expression.ts';
 import { compileMapping, type Mapping, type MappingSpec } from '../mapping/mapping.ts';
 import { readSchemaDocument } from './schema-reason.ts';
@@ -24,8 +25,8 @@ export interface ModelConfig {
   readonly errorWhen: Expression | undefined;
   /** Present when the model's 4xx messages may reach B; `message` picks it out of a JSON body. */
   readonly exposeUpstreamErrors: { message: Expression | undefined } | undefined;
-  readonly canary: { variant: string; percent: number } | undefined;
-  readonly shadow: { variant: string; percent: number; compare: Expression | undefined } | undefined;
+  readonly canary: { variant: ModelName; percent: number } | undefined;
+  readonly shadow: { variant: ModelName; percent: number; compare: Expression | undefined } | undefined;
   readonly tls: TlsNames | undefined;
 }
 
@@ -42,8 +43,9 @@ interface ConfigDocument {
   errorWhen?: string;
   exposeUpstreamErrors?: boolean | { message: string };
   variants?: {
-    canary?: { variant: string; percent: number };
-    shadow?: { variant: string; percent?: number; compare?: string };
+    // The schema holds variant names to the name pattern (docs/model-config.schema.json, "name").
+    canary?: { variant: ModelName; percent: number };
+    shadow?: { variant: ModelName; percent?: number; compare?: string };
   };
   tls?: TlsNames;
 }

@@ -7,8 +7,8 @@
 //   models/{model}/config                      optional JSON (model-config.ts)
 //   models/{model}/variants/{variant}/endpoint another URL for the same model
 //   ensembles/{ensemble}                       JSON (ensembles/ensemble-config.ts)
-import { parseEnsembleConfig, type EnsembleConfig } from '../ensembles/ensemble-config.ts';
-import { MODEL_NAME } from '../http/routes.ts';
+import { parseEnsembleConfig, type EnsembleConfig } from './ensemble-config.ts';
+import { modelName, type ModelName } from '../contract/model-name.ts';
 import type { Allowlist } from './allowlist.ts';
 import { parseEndpoint, type ParsedEndpoint } from './endpoint.ts';
 import { configHash, parseModelConfig, type ModelConfig } from './model-config.ts';
@@ -29,7 +29,7 @@ export type ConfigState =
 
 export interface ModelEntry {
   readonly endpoint: ParsedEndpoint;
-  readonly variants: ReadonlyMap<string, ParsedEndpoint>;
+  readonly variants: ReadonlyMap<ModelName, ParsedEndpoint>;
   readonly config: ConfigState;
 }
 
@@ -47,22 +47,22 @@ export interface Rejection {
 
 export interface ConfigSnapshot {
   /** Model name -> its endpoint, variants and config. */
-  models: Map<string, ModelEntry>;
-  ensembles: Map<string, EnsembleState>;
+  models: Map<ModelName, ModelEntry>;
+  ensembles: Map<ModelName, EnsembleState>;
   rejections: Rejection[];
 }
 
 interface RawModel {
   endpoint?: string;
   config?: string;
-  variants: Map<string, string>;
+  variants: Map<ModelName, string>;
 }
 
 /** Splits the parameters under the prefix by what they configure; names that fit nothing are ignored. */
 function group(parameters: ReadonlyMap<string, string>, prefix: string) {
-  const models = new Map<string, RawModel>();
-  const ensembles = new Map<string, string>();
-  const model = (name: string): RawModel => {
+  const models = new Map<ModelName, RawModel>();
+  const ensembles = new Map<ModelName, string>();
+  const model = (name: ModelName): RawModel => {
     let raw = models.get(name);
     if (!raw) models.set(name, (raw = { variants: new Map() }));
     return raw;
@@ -71,27 +71,27 @@ function group(parameters: ReadonlyMap<string, string>, prefix: string) {
   for (const [name, value] of parameters) {
     if (!name.startsWith(head)) continue;
     const parts = name.slice(head.length).split('/');
-    const [kind, id = '', leaf, variant, variantLeaf, ...rest] = parts;
-    if (!MODEL_NAME.test(id)) continue;
+    const [kind, rawId = '', leaf, rawVariant = '', variantLeaf, ...rest] = parts;
+    const id = modelName(rawId);
+    if (id === undefined) continue;
     if (kind === 'ensembles' && parts.length === 2) ensembles.set(id, value);
     if (kind !== 'models') continue;
+    const variant = modelName(rawVariant);
     if (parts.length === 3 && leaf === 'endpoint') model(id).endpoint = value;
     else if (parts.length === 3 && leaf === 'config') model(id).config = value;
-    else if (leaf === 'variants' && variantLeaf === 'endpoint' && rest.length === 0 && MODEL_NAME.test(variant ?? '')) {
-      model(id).variants.set(variant as string, value);
-    }
+    else if (leaf === 'variants' && variantLeaf === 'endpoint' && rest.length === 0 && variant !== undefined) model(id).variants.set(variant, value);
   }
   return { models, ensembles };
 }
 
 /** The last version of a model's config that was good, from the previous snapshot. */
-function lastGood(previous: ConfigSnapshot | undefined, name: string): ActiveConfig | undefined {
+function lastGood(previous: ConfigSnapshot | undefined, name: ModelName): ActiveConfig | undefined {
   const state = previous?.models.get(name)?.config;
   return state?.kind === 'ok' ? state : undefined;
 }
 
 function modelConfigState(
-  name: string,
+  name: ModelName,
   text: string | undefined,
   parameters: ReadonlyMap<string, string>,
   prefix: string,
@@ -116,7 +116,7 @@ function modelConfigState(
   return good ? { kind: 'ok', ...good } : { kind: 'unusable', hash };
 }
 
-function ensembleState(name: string, text: string, previous: ConfigSnapshot | undefined, rejections: Rejection[]): EnsembleState {
+function ensembleState(name: ModelName, text: string, previous: ConfigSnapshot | undefined, rejections: Rejection[]): EnsembleState {
   const before = previous?.ensembles.get(name);
   const good = before?.kind === 'ok' ? before.config : undefined;
   const hash = configHash(text);
@@ -139,7 +139,7 @@ export function buildSnapshot(
 ): ConfigSnapshot {
   const grouped = group(parameters, prefix);
   const rejections: Rejection[] = [];
-  const models = new Map<string, ModelEntry>();
+  const models = new Map<ModelName, ModelEntry>();
   for (const [name, raw] of grouped.models) {
     // A config or a variant without the model's own endpoint configures nothing.
     if (raw.endpoint === undefined) continue;
@@ -149,7 +149,7 @@ export function buildSnapshot(
       config: modelConfigState(name, raw.config, parameters, prefix, previous, rejections),
     });
   }
-  const ensembles = new Map<string, EnsembleState>();
+  const ensembles = new Map<ModelName, EnsembleState>();
   for (const [name, text] of grouped.ensembles) ensembles.set(name, ensembleState(name, text, previous, rejections));
   return { models, ensembles, rejections };
 }
@@ -164,16 +164,17 @@ export function newRejections(snapshot: ConfigSnapshot, previous: ConfigSnapshot
 const usable = (entry: ModelEntry): boolean => entry.endpoint.ok && entry.config.kind !== 'unusable';
 
 /** The models B may call: those whose endpoint and config are usable, sorted. */
-export function callableModels(snapshot: ConfigSnapshot): string[] {
+export function callableModels(snapshot: ConfigSnapshot): ModelName[] {
   return [...snapshot.models].filter(([, entry]) => usable(entry)).map(([name]) => name).sort();
 }
 
-/** Each callable model's usable variants, for models that have any. */
+/** Each callable model's usable variants that B may name (a shadow's is not one), for models that have any. */
 export function callableVariants(snapshot: ConfigSnapshot): Record<string, string[]> {
   const listed: Record<string, string[]> = {};
   for (const name of callableModels(snapshot)) {
     const entry = snapshot.models.get(name) as ModelEntry;
-    const variants = [...entry.variants].filter(([, endpoint]) => endpoint.ok).map(([variant]) => variant).sort();
+    const shadow = entry.config.kind === 'ok' ? entry.config.config.shadow?.variant : undefined;
+    const variants = [...entry.variants].filter(([variant, endpoint]) => endpoint.ok && variant !== shadow).map(([variant]) => variant).sort();
     if (variants.length > 0) listed[name] = variants;
   }
   return listed;

@@ -74,3 +74,10 @@ export class AdapterError extends Error {
 
 /** `INVALID_REQUEST` with a message that names the field. */
 export const invalidRequest = (detail: string): AdapterError => new AdapterError('INVALID_REQUEST', { detail });
+
+/** Anything that is not already an AdapterError: Middy's early timeout, or a bug. */
+export function toAdapterError(error: unknown): AdapterError {
+  if (error instanceof AdapterError) return error;
+  if (error instanceof Error && error.name === 'TimeoutError') return new AdapterError('UPSTREAM_TIMEOUT', { cause: error });
+  return new AdapterError('INTERNAL', { cause: error });
+}

@@ -1,39 +1,34 @@
-// The contract's routes. A path that looks like a model route is one, whatever the name in it:
-// `/v1/models/a/b/predict` is the predict route for the malformed name `a/b` (404
-// UNKNOWN_MODEL, the same answer as any unknown model), not a different route.
+// The contract's routes (docs/contract.md, "Routes"). A path that looks like a model route is
+// one, whatever the name in it: `/v1/models/a/b/predict` is the predict route for the malformed
+// name `a/b` (404 UNKNOWN_MODEL once the body is read, the same answer as any unknown model),
+// not a different route.
 import { AdapterError } from '../contract/errors.ts';
 
-export type Route =
-  | { name: 'listModels' }
-  | { name: 'predict'; model: string }
-  | { name: 'explain'; model: string }
-  | { name: 'predictEnsemble'; ensemble: string };
+export type RouteName = 'listModels' | 'predict' | 'explain' | 'predictEnsemble';
+
+/** A matched route, with the name in its path as written (request.ts checks it). */
+export type MatchedRoute = { name: 'listModels' } | { name: Exclude<RouteName, 'listModels'>; rawName: string };
 
 interface RouteSpec {
   pattern: RegExp;
   method: string;
-  build: (match: RegExpExecArray) => Route;
+  name: RouteName;
 }
 
 const ROUTES: RouteSpec[] = [
-  { pattern: /^\/v1\/models\/?$/, method: 'GET', build: () => ({ name: 'listModels' }) },
-  { pattern: /^\/v1\/models\/(.+)\/predict\/?$/s, method: 'POST', build: (m) => ({ name: 'predict', model: m[1] ?? '' }) },
-  { pattern: /^\/v1\/models\/(.+)\/explain\/?$/s, method: 'POST', build: (m) => ({ name: 'explain', model: m[1] ?? '' }) },
-  { pattern: /^\/v1\/ensembles\/(.+)\/predict\/?$/s, method: 'POST', build: (m) => ({ name: 'predictEnsemble', ensemble: m[1] ?? '' }) },
+  { pattern: /^\/v1\/models\/?$/, method: 'GET', name: 'listModels' },
+  { pattern: /^\/v1\/models\/(.+)\/predict\/?$/s, method: 'POST', name: 'predict' },
+  { pattern: /^\/v1\/models\/(.+)\/explain\/?$/s, method: 'POST', name: 'explain' },
+  { pattern: /^\/v1\/ensembles\/(.+)\/predict\/?$/s, method: 'POST', name: 'predictEnsemble' },
 ];
 
-/** Routes that carry B's envelope in the body. */
-export const hasBody = (route: Route): boolean => route.name !== 'listModels';
-
-export function matchRoute(method: string, path: string): Route {
+/** The route of `method` and `path`: 405 for a known path with another method, else 404. */
+export function matchRoute(method: string, path: string): MatchedRoute {
   for (const spec of ROUTES) {
     const match = spec.pattern.exec(path);
     if (!match) continue;
     if (method !== spec.method) throw new AdapterError('METHOD_NOT_ALLOWED', { allow: spec.method });
-    return spec.build(match);
+    return spec.name === 'listModels' ? { name: 'listModels' } : { name: spec.name, rawName: match[1] ?? '' };
   }
   throw new AdapterError('NOT_FOUND');
 }
-
-/** contract.md: `{model}` matches this; any other name is an unknown model and never reaches SSM. */
-export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

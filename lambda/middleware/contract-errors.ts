@@ -1,29 +1,36 @@
-// Every failure becomes the contract's error body. This replaces Middy's http-error-handler,
-// whose default logger prints `cause.data`: B's raw body. What failed is logged once, in the
-// request's line (observe-request.ts), by code and class.
+// The last resort: every failure the handler does not answer itself becomes the contract's
+// error body, with its request line. The handler answers every error of a request it reads
+// (app.ts); what reaches here is Middy's own early timeout, when the Lambda is about to run out
+// of time, or a bug. This replaces Middy's http-error-handler, whose default logger prints
+// `cause.data`: B's raw body.
 import type { MiddlewareObj } from '@middy/core';
-import { AdapterError } from '../contract/errors.ts';
+import type { Context } from 'aws-lambda';
+import { toAdapterError } from '../contract/errors.ts';
 import { errorResult, type HttpResult } from '../contract/response.ts';
-import type { GatewayEvent } from '../http/event.ts';
-import type { AdapterContext } from './state.ts';
+import { readHttpRequest, type GatewayEvent } from '../http/event.ts';
+import { observeRequest } from '../observability/observe-request.ts';
+import type { Telemetry } from '../observability/telemetry.ts';
 
-/** Anything that is not already an AdapterError: Middy's early timeout, or a bug. */
-export function toAdapterError(error: unknown): AdapterError {
-  if (error instanceof AdapterError) return error;
-  if (error instanceof Error && error.name === 'TimeoutError') return new AdapterError('UPSTREAM_TIMEOUT', { cause: error });
-  return new AdapterError('INTERNAL', { cause: error });
-}
-
-export function contractErrors(): MiddlewareObj<GatewayEvent, HttpResult, Error, AdapterContext> {
+export function contractErrors(telemetry: Telemetry): MiddlewareObj<GatewayEvent, HttpResult, Error, Context, { startedAt: number }> {
   return {
     name: 'contractErrors',
+    before(request) {
+      // Middy keeps a middleware's own state for one invocation in `internal`.
+      request.internal.startedAt = performance.now();
+    },
     onError(request) {
       const error = toAdapterError(request.error);
-      const state = request.context.adapter;
-      request.response = errorResult(error, state?.userTag ?? null, state?.http.requestId ?? '');
-      // The middlewares that run after this one (the request line, the tracer's error
-      // metadata) see the contract error, whose message is only its code, with the original
-      // as its cause, rather than a bug's message that may quote the input.
+      const http = readHttpRequest(request.event ?? {});
+      const response = errorResult(error, null, http.requestId);
+      const startedAt = request.internal.startedAt ?? performance.now();
+      observeRequest(telemetry, { startedAt, http, route: 'none', userTag: null, facts: {}, response, error }, {
+        coldStart: telemetry.requestLines.takeColdStart(),
+        functionName: request.context.functionName,
+        awsRequestId: request.context.awsRequestId,
+      });
+      request.response = response;
+      // The middlewares that run after this one (the tracer's error metadata) see the contract
+      // error, whose message is only its code, with the original as its cause.
       request.error = error;
     },
   };

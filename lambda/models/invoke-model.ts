@@ -1,64 +1,45 @@
 // One planned model call over the network and its answer turned into B's `result`.
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Dispatcher } from 'undici';
-import { AdapterError } from '../contract/errors.ts';
+import { AdapterError, toAdapterError } from '../contract/errors.ts';
 import type { ConfigRegistry } from '../config/registry.ts';
 import type { ConfigSnapshot } from '../config/snapshot.ts';
 import type { TlsMaterial } from '../config/tls-material.ts';
 import type { AdapterMetrics } from '../observability/metrics.ts';
-import { observeModelCall } from '../observability/model-call.ts';
-import { newRequestRecord, type RequestRecord } from '../observability/request-summary.ts';
+import { observeModelCall, type CallOutcome } from '../observability/model-call.ts';
 import type { Traced } from '../observability/tracing.ts';
 import type { Settings } from '../settings.ts';
-import { callModel, type ModelCall } from '../upstream/call-model.ts';
+import { callModel } from '../upstream/call-model.ts';
+import type { ModelConnections } from '../upstream/connections.ts';
+import type { Deadline } from './deadline.ts';
 import type { ModelPlan } from './model-plan.ts';
 import { rejectionDetails, resultText } from './model-result.ts';
 
-/** A keep-alive pool, and a new connection for a retry (upstream/connections.ts). */
-export interface Connections {
-  pool: Dispatcher;
-  newConnection?: ModelCall['newConnection'];
-}
+/** The connections for a model: the shared ones, or those of its TLS material (upstream/tls-agents.ts). */
+export type ConnectionsFor = (tls: TlsMaterial | undefined) => ModelConnections;
 
-/** What the model routes need from the handler's wiring (app.ts builds it from AppDeps). */
+/** What the routes need from the handler's wiring (app.ts builds it). */
 export interface ModelDeps {
   settings: Settings;
   registry: ConfigRegistry<ConfigSnapshot>;
-  /** For http endpoints and https ones with the public CAs. */
-  dispatcher: Dispatcher;
-  /** A new connection for a retry (upstream/connections.ts). */
-  newConnection?: ModelCall['newConnection'];
-  /** For https endpoints whose config names TLS material: one set of connections per distinct material. */
-  tlsConnections?: (material: TlsMaterial) => Connections;
+  connections: ConnectionsFor;
   traced: Traced;
   /** For the lines that are not the request's own: shadow comparisons, ensemble members that failed. */
   logger: Pick<Logger, 'info' | 'warn'>;
   metrics: Pick<AdapterMetrics, 'shadowComparison'>;
 }
 
-export interface InvokeOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /**
-   * The request's record, which the call's duration and attempts go into; calls that are not
-   * the request's one model call (a shadow, an ensemble member) leave it out.
-   */
-  record?: RequestRecord;
-}
-
-export async function invokeModel(deps: ModelDeps, plan: ModelPlan, call: InvokeOptions): Promise<string> {
+/** The call's answer as B's `result` text, or its contract error, with the call's duration and attempts. */
+export async function invokeModel(deps: ModelDeps, plan: ModelPlan, call: { deadline: Deadline; signal?: AbortSignal }): Promise<CallOutcome<string>> {
   const { config } = plan;
-  let connections: Connections = { pool: deps.dispatcher, newConnection: deps.newConnection };
-  if (plan.tls) {
-    if (!deps.tlsConnections) throw new AdapterError('INTERNAL');
-    connections = deps.tlsConnections(plan.tls);
-  }
-  const modelJson = await observeModelCall(deps.traced, call.record ?? newRequestRecord(), plan.model, (onAttempt) =>
+  const timeoutMs = call.deadline.remaining();
+  if (timeoutMs <= 0) return { ok: false, error: new AdapterError('UPSTREAM_TIMEOUT', { timeoutPhase: 'queued' }), ms: 0, attempts: 0 };
+  const connections = deps.connections(plan.tls);
+  const outcome = await observeModelCall(deps.traced, plan.model, (onAttempt) =>
     callModel(connections.pool, {
       endpoint: plan.target.endpoint,
       body: plan.body,
       headers: plan.headers,
-      timeoutMs: call.timeoutMs,
+      timeoutMs,
       maxResponseBytes: deps.settings.maxResponseBytes,
       signal: call.signal,
       onAttempt,
@@ -66,5 +47,10 @@ export async function invokeModel(deps: ModelDeps, plan: ModelPlan, call: Invoke
       describeRejection: config?.exposeUpstreamErrors ? (body) => rejectionDetails(config, body) : undefined,
     }),
   );
-  return resultText(config, modelJson, plan.input, deps.settings.maxJsonDepth);
+  if (!outcome.ok) return outcome;
+  try {
+    return { ...outcome, value: resultText(config, outcome.value, plan.input, deps.settings.maxJsonDepth) };
+  } catch (error) {
+    return { ok: false, error: toAdapterError(error), ms: outcome.ms, attempts: outcome.attempts };
+  }
 }

@@ -11,6 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { AdapterError } from '../contract/errors.ts';
 import { parseExact } from '../contract/json-text.ts';
 import { errorFields } from '../observability/log.ts';
+import type { Deadline } from './deadline.ts';
 import { invokeModel, type ModelDeps } from './invoke-model.ts';
 import { planFields, type ModelPlan } from './model-plan.ts';
 import { stickyPoint } from './target.ts';
@@ -24,9 +25,7 @@ export interface Shadow {
   abandon(): void;
 }
 
-type Settled = { ok: true; result: string } | { ok: false; error: unknown };
-
-export function startShadow(deps: ModelDeps, plan: ModelPlan, call: { timeoutMs: number; signal?: AbortSignal }): Shadow | undefined {
+export function startShadow(deps: ModelDeps, plan: ModelPlan, call: { deadline: Deadline; signal?: AbortSignal }): Shadow | undefined {
   const spec = plan.config?.shadow;
   if (!spec || plan.target.variant === spec.variant) return undefined;
   if (stickyPoint(plan.model, 'shadow', plan.input.userTag) >= spec.percent) return undefined;
@@ -37,10 +36,7 @@ export function startShadow(deps: ModelDeps, plan: ModelPlan, call: { timeoutMs:
   const started = performance.now();
   const shadowPlan: ModelPlan = { ...plan, target: { variant: spec.variant, endpoint: configured.endpoint } };
   const signal = call.signal ? AbortSignal.any([stop.signal, call.signal]) : stop.signal;
-  const settled: Promise<Settled> = invokeModel(deps, shadowPlan, { timeoutMs: call.timeoutMs, signal }).then(
-    (result) => ({ ok: true, result }),
-    (error: unknown) => ({ ok: false, error }),
-  );
+  const settled = invokeModel(deps, shadowPlan, { deadline: call.deadline, signal });
 
   const record = (outcome: ShadowOutcome, error?: unknown): void => {
     deps.metrics.shadowComparison(plan.model, outcome);
@@ -63,7 +59,7 @@ export function startShadow(deps: ModelDeps, plan: ModelPlan, call: { timeoutMs:
           const value = parseExact(text);
           return spec.compare ? spec.compare.evaluate(value) : value;
         };
-        record(isDeepStrictEqual(pick(mainResult), pick(shadow.result)) ? 'agree' : 'disagree');
+        record(isDeepStrictEqual(pick(mainResult), pick(shadow.value)) ? 'agree' : 'disagree');
       } catch (error) {
         record('incomparable', error);
       }

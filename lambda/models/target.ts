@@ -1,21 +1,20 @@
-// Which endpoint serves a request for a model (contract.md, "Model configuration", variants):
-// the variant B names in X-Model-Variant, else the canary's variant for the userTags in its
-// share, else the model's own endpoint. Variant names are only ever looked up in what SSM
-// holds; no URL is built from a request.
+// Which endpoint serves a request for a model (docs/contract.md, "Configuration"; docs/models.md,
+// "Variants"): the variant B names in X-Model-Variant, else the canary's variant for the
+// userTags in its share, else the model's own endpoint. Variant names are only ever looked up
+// in what SSM holds; no URL is built from a request. A shadow's variant is never one B can
+// name: its answers are compared, never returned.
 import { createHash } from 'node:crypto';
 import { AdapterError } from '../contract/errors.ts';
+import type { ModelName } from '../contract/model-name.ts';
 import type { Endpoint } from '../config/endpoint.ts';
 import type { ModelConfig } from '../config/model-config.ts';
 import type { ModelEntry } from '../config/snapshot.ts';
-import { MODEL_NAME } from '../http/routes.ts';
 
 export interface Target {
   /** undefined for the model's own endpoint. */
-  readonly variant: string | undefined;
+  readonly variant: ModelName | undefined;
   readonly endpoint: Endpoint;
 }
-
-export const VARIANT_HEADER = 'x-model-variant';
 
 /**
  * A point in [0, 100) fixed by the model, the purpose and the userTag, so that the same userTag
@@ -26,21 +25,25 @@ export function stickyPoint(model: string, purpose: string, userTag: string): nu
   return (digest.readUInt32BE(0) / 2 ** 32) * 100;
 }
 
-/** A variant's endpoint: 404 UNKNOWN_MODEL when the name is malformed or not configured. */
-export function variantTarget(entry: ModelEntry, variant: string): Target {
-  const configured = MODEL_NAME.test(variant) ? entry.variants.get(variant) : undefined;
+/** Whether B may name `variant` of this model: configured, and not the model's shadow. */
+export const isCallableVariant = (entry: ModelEntry, config: ModelConfig | undefined, variant: ModelName): boolean =>
+  entry.variants.has(variant) && config?.shadow?.variant !== variant;
+
+/** A variant's endpoint: 404 UNKNOWN_MODEL when it is not one B may name, 503 when its endpoint is unusable. */
+export function variantTarget(entry: ModelEntry, config: ModelConfig | undefined, variant: ModelName): Target {
+  const configured = isCallableVariant(entry, config, variant) ? entry.variants.get(variant) : undefined;
   if (!configured) throw new AdapterError('UNKNOWN_MODEL');
   if (!configured.ok) throw new AdapterError('CONFIG_UNAVAILABLE');
   return { variant, endpoint: configured.endpoint };
 }
 
 export function chooseTarget(
-  model: string,
+  model: ModelName,
   entry: ModelEntry,
   config: ModelConfig | undefined,
-  request: { userTag: string; variant: string | undefined },
+  request: { userTag: string; variant: ModelName | undefined },
 ): Target {
-  if (request.variant !== undefined) return variantTarget(entry, request.variant);
+  if (request.variant !== undefined) return variantTarget(entry, config, request.variant);
   const canary = config?.canary;
   if (canary && stickyPoint(model, 'canary', request.userTag) < canary.percent) {
     // A canary whose variant is not (or no longer) usable sends everyone to the main endpoint.

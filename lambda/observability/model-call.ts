@@ -1,33 +1,36 @@
 // The model call as the request line and the trace see it: its duration (a retry included),
-// the number of attempts, and a subsegment annotated with the model and the outcome.
-import { AdapterError } from '../contract/errors.ts';
-import type { RequestRecord } from './request-summary.ts';
+// the number of attempts, and a subsegment annotated with the model and the outcome. The call's
+// outcome comes back as a value with its timings, whether it succeeded or not.
+import { toAdapterError, type AdapterError } from '../contract/errors.ts';
 import type { Traced } from './tracing.ts';
 
-export async function observeModelCall<T>(
-  traced: Traced,
-  record: RequestRecord,
-  model: string,
-  call: (onAttempt: () => void) => Promise<T>,
-): Promise<T> {
+export interface CallTimings {
+  readonly ms: number;
+  readonly attempts: number;
+}
+
+export type CallOutcome<T> = ({ ok: true; value: T } | { ok: false; error: AdapterError }) & CallTimings;
+
+export async function observeModelCall<T>(traced: Traced, model: string, call: (onAttempt: () => void) => Promise<T>): Promise<CallOutcome<T>> {
   const started = performance.now();
-  record.modelAttempts = 0;
+  let attempts = 0;
   const onAttempt = (): void => {
-    record.modelAttempts = (record.modelAttempts ?? 0) + 1;
+    attempts++;
   };
   try {
-    return await traced('### model call', async (annotate) => {
+    const value = await traced('### model call', async (annotate) => {
       annotate('model', model);
       try {
         const answer = await call(onAttempt);
         annotate('outcome', 'OK');
         return answer;
       } catch (error) {
-        annotate('outcome', error instanceof AdapterError ? error.code : 'INTERNAL');
+        annotate('outcome', toAdapterError(error).code);
         throw error;
       }
     });
-  } finally {
-    record.modelMs = performance.now() - started;
+    return { ok: true, value, ms: performance.now() - started, attempts };
+  } catch (error) {
+    return { ok: false, error: toAdapterError(error), ms: performance.now() - started, attempts };
   }
 }

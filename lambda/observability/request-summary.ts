@@ -1,35 +1,29 @@
-// The one log line per request, and the figures its metrics and trace annotations come from.
-// Everything the handler learns as it goes is written into a RequestRecord; when the answer is
-// ready, `summarizeRequest` turns it into the line. This file is the schema: a new field (the
-// variant and config hash that issue 4's model configs decide) is set on the record where it
-// becomes known and appears in the line, the metrics and the trace without touching the rest.
+// The fields of the one line each request leaves (request-line.ts writes it), and the figures
+// its metrics and trace annotations come from. A route returns the facts it learned with its
+// answer (routes/shared.ts); `summarizeRequest` merges them with the request's own (its id,
+// route, userTag and size) and the answer, once it is known.
 import { AdapterError, ERRORS, type ErrorCode } from '../contract/errors.ts';
 import type { CacheState } from '../config/registry.ts';
-import type { Route } from '../http/routes.ts';
+import type { ModelName } from '../contract/model-name.ts';
+import type { RouteName } from '../http/routes.ts';
 import { errorFields } from './log.ts';
 import type { UserTagHasher } from './user-tag-hash.ts';
 
-/** What the handler learns about one request, filled in place while it runs. */
-export interface RequestRecord {
-  /** performance.now() when the request reached the adapter. */
-  startedAt: number;
-  /** Whether this was the execution environment's first invocation (request-line.ts). */
-  coldStart?: boolean;
+/** What a route learned about the request, for its line: each fact as soon as it was known, so a request that fails on the way still reports them. */
+export interface RequestFacts {
   /** A configured model's name: never a name B sent that matched nothing (unbounded, B's text). */
-  model?: string;
+  readonly model?: ModelName;
   /** The variant that served the request (X-Model-Variant or a canary); none for the model's own endpoint. */
-  variant?: string;
+  readonly variant?: ModelName;
   /** The hash of the model's (or the ensemble's) configuration that served the request. */
-  configHash?: string;
+  readonly configHash?: string;
   /** A configured ensemble's name, for POST /v1/ensembles/{ensemble}/predict. */
-  ensemble?: string;
-  cache?: CacheState;
+  readonly ensemble?: ModelName;
+  readonly cache?: CacheState;
   /** The whole model call, a retry included. */
-  modelMs?: number;
-  modelAttempts?: number;
+  readonly modelMs?: number;
+  readonly modelAttempts?: number;
 }
-
-export const newRequestRecord = (now = performance.now()): RequestRecord => ({ startedAt: now });
 
 export type Outcome = 'OK' | ErrorCode;
 
@@ -37,7 +31,7 @@ export type Outcome = 'OK' | ErrorCode;
 export interface RequestSummary {
   /** API Gateway's request id, the one B gets in `error.requestId`. */
   correlation_id: string;
-  route: Route['name'] | 'none';
+  route: RouteName | 'none';
   model?: string;
   variant?: string;
   configHash?: string;
@@ -64,7 +58,9 @@ export interface RequestSummary {
 }
 
 export interface SummaryInput {
-  record: RequestRecord;
+  /** performance.now() when the request reached the adapter. */
+  startedAt: number;
+  facts: RequestFacts;
   requestId: string;
   route: RequestSummary['route'];
   /** The validated userTag, or null. */
@@ -81,7 +77,7 @@ export interface SummaryInput {
 const ms = (value: number): number => Math.round(value * 10) / 10;
 
 export function summarizeRequest(input: SummaryInput): RequestSummary {
-  const { record, error } = input;
+  const { facts, error } = input;
   const outcome: Outcome = error ? error.code : input.response ? 'OK' : 'INTERNAL';
   const status = input.response?.statusCode ?? ERRORS.INTERNAL.status;
   // The failure underneath the contract code: the cause when there is one (a socket error,
@@ -90,18 +86,18 @@ export function summarizeRequest(input: SummaryInput): RequestSummary {
   return {
     correlation_id: input.requestId,
     route: input.route,
-    model: record.model,
-    variant: record.variant,
-    configHash: record.configHash,
-    ensemble: record.ensemble,
+    model: facts.model,
+    variant: facts.variant,
+    configHash: facts.configHash,
+    ensemble: facts.ensemble,
     outcome,
     status,
-    totalMs: ms((input.now ?? performance.now()) - record.startedAt),
-    modelMs: record.modelMs === undefined ? undefined : ms(record.modelMs),
-    modelAttempts: record.modelAttempts,
+    totalMs: ms((input.now ?? performance.now()) - input.startedAt),
+    modelMs: facts.modelMs === undefined ? undefined : ms(facts.modelMs),
+    modelAttempts: facts.modelAttempts,
     bytesIn: input.bytesIn,
     bytesOut: input.response === undefined ? 0 : Buffer.byteLength(input.response.body),
-    cache: record.cache,
+    cache: facts.cache,
     userTagHash: input.userTag === null ? undefined : input.hashUserTag(input.userTag),
     upstreamStatus: error?.upstreamStatus,
     timeoutPhase: error?.timeoutPhase,

@@ -1,4 +1,4 @@
-// Fuzzed properties of B's envelope parser: the requestBody middleware (size cap, base64,
+// Fuzzed properties of B's envelope parser: readBody (size cap, base64,
 // UTF-8, depth scan, Middy's JSON parser, exact numbers, envelope rules) on its own, without
 // the network, so that 10,000 cases take seconds.
 import assert from 'node:assert/strict';
@@ -7,14 +7,13 @@ import { userTagProblem } from '../../lambda/contract/envelope.ts';
 import { AdapterError, type ErrorCode } from '../../lambda/contract/errors.ts';
 import { isExactNumber } from '../../lambda/contract/json-text.ts';
 import type { Envelope } from '../../lambda/contract/envelope.ts';
-import { requestBody } from '../../lambda/middleware/request-body.ts';
-import type { AdapterRequest } from '../../lambda/middleware/state.ts';
+import { readBody } from '../../lambda/http/request-body.ts';
 import { decimalValue, parseExact } from '../support/json-numbers.ts';
 import type { FuzzProperty } from './property.ts';
 
 const MAX_REQUEST_BYTES = 4096;
 const MAX_JSON_DEPTH = 8;
-const middleware = requestBody({ maxRequestBytes: MAX_REQUEST_BYTES, maxJsonDepth: MAX_JSON_DEPTH });
+const OPTIONS = { maxRequestBytes: MAX_REQUEST_BYTES, maxJsonDepth: MAX_JSON_DEPTH };
 
 interface BodyInput {
   body: string;
@@ -24,30 +23,16 @@ interface BodyInput {
 
 type Parsed = { envelope: Envelope; echoed: string | null } | { code: ErrorCode; echoed: string | null };
 
-/** The middleware on a synthetic request; anything it throws but an AdapterError escapes. */
+/** The body reader on a synthetic request; anything it throws escapes (it must return, never throw). */
 export function parseBody({ body, isBase64Encoded, contentType }: BodyInput): Parsed {
   const headers = new Map([['content-type', contentType]]);
-  const state = {
-    http: { method: 'POST', path: '/v1/models/m/predict', headers, body, isBase64Encoded, requestId: 'fuzz', sourceIp: undefined },
-    route: { name: 'predict' as const, model: 'm' },
-    userTag: null as string | null,
-    envelope: undefined as Envelope | undefined,
-  };
-  const request = {
-    event: { body, isBase64Encoded, headers: { 'content-type': contentType } },
-    context: { adapter: state },
-    response: undefined,
-    error: undefined,
-    internal: {},
-  } as unknown as AdapterRequest;
-  try {
-    middleware.before?.(request);
-  } catch (error) {
-    if (error instanceof AdapterError) return { code: error.code, echoed: state.userTag };
-    throw error;
+  const http = { method: 'POST', path: '/v1/models/m/predict', headers, body, isBase64Encoded, requestId: 'fuzz', sourceIp: undefined };
+  const outcome = readBody(http, OPTIONS);
+  if (!outcome.ok) {
+    assert.ok(outcome.error instanceof AdapterError);
+    return { code: outcome.error.code, echoed: outcome.userTag };
   }
-  assert.ok(state.envelope, 'no error and no envelope');
-  return { envelope: state.envelope, echoed: state.userTag };
+  return { envelope: outcome.envelope, echoed: outcome.envelope.userTag };
 }
 
 const BODY_CODES = new Set<ErrorCode>(['INVALID_JSON', 'INVALID_REQUEST', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE']);

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
+import { modelName, type ModelName } from '../../../lambda/contract/model-name.ts';
 import { describe, test } from 'node:test';
 import { parseAllowlist } from '../../../lambda/config/allowlist.ts';
 import { configHash, parseModelConfig } from '../../../lambda/config/model-config.ts';
 import { buildSnapshot, callableEnsembles, callableModels, callableVariants, newRejections } from '../../../lambda/config/snapshot.ts';
 import { resolveTls } from '../../../lambda/config/tls-material.ts';
-import { parseEnsembleConfig } from '../../../lambda/ensembles/ensemble-config.ts';
-import { parsePolicy } from '../../../lambda/ensembles/policy.ts';
+import { parseEnsembleConfig } from '../../../lambda/config/ensemble-config.ts';
+import { parsePolicy } from '../../../lambda/config/policy.ts';
 import { tlsFixtures } from '../../support/tls-fixtures.ts';
+
+/** A name as the snapshot keys it. */
+const name = (text: string): ModelName => modelName(text) as ModelName;
 
 const open = parseAllowlist('');
 const refused = (text: string) => {
@@ -116,14 +120,14 @@ describe('buildSnapshot with configs, variants and ensembles', () => {
     const snapshot = build();
     assert.deepEqual(callableModels(snapshot), ['churn', 'iris']);
     assert.deepEqual(callableVariants(snapshot), { iris: ['lab'] });
-    assert.deepEqual([...(snapshot.models.get('iris')?.variants.keys() ?? [])].sort(), ['bad', 'lab']);
+    assert.deepEqual([...(snapshot.models.get(name('iris'))?.variants.keys() ?? [])].sort(), ['bad', 'lab']);
     assert.deepEqual(callableEnsembles(snapshot), ['both']);
-    assert.equal(snapshot.ensembles.get('broken')?.kind, 'unusable');
+    assert.equal(snapshot.ensembles.get(name('broken'))?.kind, 'unusable');
   });
 
   test('a refused config with nothing good before it makes the model unusable, and is reported once', () => {
     const first = build({ '/p/models/iris/config': '{"timeoutMs": -1}' });
-    assert.equal(first.models.get('iris')?.config.kind, 'unusable');
+    assert.equal(first.models.get(name('iris'))?.config.kind, 'unusable');
     assert.deepEqual(callableModels(first), ['churn'], 'not listed while unusable');
     const rejection = first.rejections.find((r) => r.name === 'iris');
     assert.deepEqual(rejection, { kind: 'model', name: 'iris', hash: configHash('{"timeoutMs": -1}'), reason: 'schema: /timeoutMs must be >= 1', kept: undefined });
@@ -136,27 +140,27 @@ describe('buildSnapshot with configs, variants and ensembles', () => {
     const good = '{"request": "{rows: data.x}"}';
     const first = build({ '/p/models/iris/config': good });
     const second = build({ '/p/models/iris/config': good }, first);
-    const firstState = first.models.get('iris')?.config;
-    const secondState = second.models.get('iris')?.config;
+    const firstState = first.models.get(name('iris'))?.config;
+    const secondState = second.models.get(name('iris'))?.config;
     assert.ok(firstState?.kind === 'ok' && secondState?.kind === 'ok');
     assert.equal(secondState.config, firstState.config, 'the same compiled object: compiled once per version');
 
     const third = build({ '/p/models/iris/config': '{"request": "{rows: "}' }, second);
-    const thirdState = third.models.get('iris')?.config;
+    const thirdState = third.models.get(name('iris'))?.config;
     assert.ok(thirdState?.kind === 'ok');
     assert.equal(thirdState.config, firstState.config, 'the last good version keeps serving');
     assert.equal(third.rejections[0]?.kept, configHash(good));
 
     const fourth = build({ '/p/models/iris/config': '{"request": "{rows: "}' }, third);
-    assert.equal(fourth.models.get('iris')?.config.kind, 'ok', 'still the last good one a refresh later');
+    assert.equal(fourth.models.get(name('iris'))?.config.kind, 'ok', 'still the last good one a refresh later');
     const removed = build({}, fourth);
-    assert.equal(removed.models.get('iris')?.config.kind, 'none', 'deleting the config parameter removes the config');
+    assert.equal(removed.models.get(name('iris'))?.config.kind, 'none', 'deleting the config parameter removes the config');
   });
 
   test('an ensemble keeps its last good version too', () => {
     const first = build();
     const second = build({ '/p/ensembles/both': '{"members": ["iris"], "policy": "quorum:2", "deadlineMs": 100}' }, first);
-    const state = second.ensembles.get('both');
+    const state = second.ensembles.get(name('both'));
     assert.ok(state?.kind === 'ok');
     assert.deepEqual(state.config.members, ['iris', 'churn']);
   });
@@ -195,10 +199,10 @@ describe('resolveTls', () => {
     const config = JSON.stringify({ tls: { ca: 'tls/ca' } });
     const params = (ca: string) => new Map([['/p/models/m/endpoint', 'https://a/'], ['/p/models/m/config', config], ['/p/tls/ca', ca]]);
     const first = buildSnapshot(params(tls.caCert), '/p', open);
-    const good = first.models.get('m')?.config;
+    const good = first.models.get(name('m'))?.config;
     assert.ok(good?.kind === 'ok' && good.tls?.ca === tls.caCert);
     const second = buildSnapshot(params('garbage'), '/p', open, first);
-    const kept = second.models.get('m')?.config;
+    const kept = second.models.get(name('m'))?.config;
     assert.ok(kept?.kind === 'ok' && kept.tls === good.tls, 'the last good material keeps serving');
     assert.match(second.rejections[0]?.reason ?? '', /^tls: /);
   });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseModelConfig } from '../../../lambda/config/model-config.ts';
-import { parseEnsembleConfig } from '../../../lambda/ensembles/ensemble-config.ts';
+import { parseEnsembleConfig } from '../../../lambda/config/ensemble-config.ts';
 import { compileMapping } from '../../../lambda/mapping/mapping.ts';
 
 const doc = readFileSync(new URL('../../../docs/models.md', import.meta.url), 'utf8');

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { AdapterError } from '../../../lambda/contract/errors.ts';
-import { observeRequest } from '../../../lambda/middleware/observe-request.ts';
-import type { AdapterRequest } from '../../../lambda/middleware/state.ts';
+import type { ModelName } from '../../../lambda/contract/model-name.ts';
+import { observeRequest } from '../../../lambda/observability/observe-request.ts';
 import { summarizeRequest, summaryLevel, type SummaryInput } from '../../../lambda/observability/request-summary.ts';
 import type { Telemetry } from '../../../lambda/observability/telemetry.ts';
 import { untraced } from '../../../lambda/observability/tracing.ts';
@@ -14,7 +14,8 @@ import { userTagHasher } from '../../../lambda/observability/user-tag-hash.ts';
 const KEY = Buffer.alloc(32, 7);
 const hmacHex = (key: Buffer, text: string): string => createHmac('sha256', key).update(text, 'utf8').digest('hex').slice(0, 16);
 const base = (overrides: Partial<SummaryInput> = {}): SummaryInput => ({
-  record: { startedAt: 100, model: 'iris', cache: 'hit', modelMs: 12.34, modelAttempts: 1 },
+  startedAt: 100,
+  facts: { model: 'iris' as ModelName, cache: 'hit', modelMs: 12.34, modelAttempts: 1 },
   requestId: 'req-1',
   route: 'predict',
   userTag: 'b-42',
@@ -52,14 +53,14 @@ describe('summarizeRequest', () => {
     });
   });
 
-  test('variant and config hash, when the record has them (issue 4 fills them)', () => {
-    const summary = summarizeRequest(base({ record: { startedAt: 0, model: 'iris', variant: 'lab', configHash: 'abc123' } }));
+  test('variant and config hash, when the route reports them', () => {
+    const summary = summarizeRequest(base({ startedAt: 0, facts: { model: 'iris' as ModelName, variant: 'lab' as ModelName, configHash: 'abc123' } }));
     assert.equal(summary.variant, 'lab');
     assert.equal(summary.configHash, 'abc123');
   });
 
   test('an ensemble request: the ensemble and its config hash, and no model', () => {
-    const summary = summarizeRequest(base({ route: 'predictEnsemble', record: { startedAt: 0, ensemble: 'iris-all', configHash: 'def456' } }));
+    const summary = summarizeRequest(base({ route: 'predictEnsemble', startedAt: 0, facts: { ensemble: 'iris-all' as ModelName, configHash: 'def456' } }));
     assert.equal(summary.route, 'predictEnsemble');
     assert.equal(summary.ensemble, 'iris-all');
     assert.equal(summary.configHash, 'def456');
@@ -114,14 +115,10 @@ describe('userTagHasher', () => {
 });
 
 describe('observeRequest', () => {
-  /** One answered request through observeRequest's `before` and `after`: B's answer must come out as it went in. */
+  /** One answered request through observeRequest: it must return, whatever fails inside it. */
   const answerThrough = (telemetry: Telemetry): void => {
-    const middleware = observeRequest(telemetry);
     const response = { statusCode: 200, headers: {}, body: '{"userTag":"t","result":1}' };
-    const request = { event: {}, context: {}, response, error: undefined, internal: {} } as unknown as AdapterRequest;
-    middleware.before?.(request);
-    middleware.after?.(request);
-    assert.equal(request.response, response);
+    observeRequest(telemetry, { startedAt: performance.now(), http: undefined, route: 'listModels', userTag: null, facts: {}, response, error: undefined }, { coldStart: false });
   };
 
   test('a failure while writing the line or the metrics never takes B\'s answer away, and is logged', () => {

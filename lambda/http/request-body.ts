@@ -3,16 +3,12 @@
 // before it, Content-Encoding and charset (415), the size cap before any decoding (413), strict
 // base64 and UTF-8 (400 INVALID_JSON where Middy would substitute U+FFFD) and the depth limit;
 // after it, numbers kept exactly and the envelope rules.
-import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { isIdentityEncoding, isJsonContentType } from '../contract/content-type.ts';
-import { readEnvelope, validUserTag } from '../contract/envelope.ts';
-import { AdapterError, invalidRequest } from '../contract/errors.ts';
+import { readEnvelope, validUserTag, type Envelope } from '../contract/envelope.ts';
+import { AdapterError, invalidRequest, toAdapterError } from '../contract/errors.ts';
 import { parseLossless, scanJson, type JsonScan } from '../contract/json-text.ts';
-import type { HttpResult } from '../contract/response.ts';
-import type { GatewayEvent, HttpRequest } from '../http/event.ts';
-import { hasBody } from '../http/routes.ts';
-import type { AdapterContext, AdapterRequest } from './state.ts';
+import type { HttpRequest } from './event.ts';
 
 export interface RequestBodyOptions {
   maxRequestBytes: number;
@@ -67,47 +63,47 @@ function fromParserError(error: unknown): AdapterError {
   return new AdapterError('INVALID_JSON', { cause: error });
 }
 
-export function requestBody(options: RequestBodyOptions): MiddlewareObj<GatewayEvent, HttpResult, Error, AdapterContext> {
-  const parser = httpJsonBodyParser();
-  // The envelope object adds one level above `data`.
-  const maxBodyDepth = options.maxJsonDepth + 1;
+const parser = httpJsonBodyParser();
 
-  return {
-    name: 'requestBody',
-    before(request: AdapterRequest) {
-      const state = request.context.adapter;
-      if (!state?.route || !hasBody(state.route)) return;
-      const { http } = state;
-      if (!isIdentityEncoding(http.headers.get('content-encoding')) || !isJsonContentType(http.headers.get('content-type'))) {
-        throw new AdapterError('UNSUPPORTED_MEDIA_TYPE');
-      }
-      const text = bodyText(http, options.maxRequestBytes);
-      const scan: JsonScan = scanJson(text, maxBodyDepth);
-      if (scan.depthExceeded) throw invalidRequest(`data must not be nested deeper than ${options.maxJsonDepth} levels.`);
+/** Middy's parser on a text already decoded, with the lower-cased headers it expects. */
+function parseWithMiddy(text: string, headers: Map<string, string>): unknown {
+  const request = { event: { body: text as unknown, isBase64Encoded: false, headers: Object.fromEntries(headers) } };
+  try {
+    parser.before?.(request as never);
+  } catch (error) {
+    throw fromParserError(error);
+  }
+  return request.event.body;
+}
 
-      let parsed: unknown;
-      if (mayHoldForbiddenKey(text)) {
-        // Hand Middy's parser the decoded text and lower-cased headers, as it expects them.
-        const event = request.event as { body: unknown; isBase64Encoded: boolean; headers: Record<string, string> };
-        event.body = text;
-        event.isBase64Encoded = false;
-        event.headers = Object.fromEntries(http.headers);
-        try {
-          parser.before?.(request as never);
-        } catch (error) {
-          throw fromParserError(error);
-        }
-        parsed = event.body;
-      } else {
-        try {
-          parsed = JSON.parse(text);
-        } catch (error) {
-          throw new AdapterError('INVALID_JSON', { cause: error });
-        }
+/** B's body read and checked, or the error with the userTag it may echo (the echo rule). */
+export type BodyOutcome = { ok: true; envelope: Envelope } | { ok: false; error: AdapterError; userTag: string | null };
+
+export function readBody(http: HttpRequest, options: RequestBodyOptions): BodyOutcome {
+  let parsed: unknown;
+  try {
+    if (!isIdentityEncoding(http.headers.get('content-encoding')) || !isJsonContentType(http.headers.get('content-type'))) {
+      throw new AdapterError('UNSUPPORTED_MEDIA_TYPE');
+    }
+    const text = bodyText(http, options.maxRequestBytes);
+    // The envelope object adds one level above `data`.
+    const scan: JsonScan = scanJson(text, options.maxJsonDepth + 1);
+    if (scan.depthExceeded) throw invalidRequest(`data must not be nested deeper than ${options.maxJsonDepth} levels.`);
+    if (mayHoldForbiddenKey(text)) parsed = parseWithMiddy(text, http.headers);
+    else {
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        throw new AdapterError('INVALID_JSON', { cause: error });
       }
-      if (scan.hasInexactNumber) parsed = parseLossless(text);
-      state.userTag = validUserTag(parsed);
-      state.envelope = readEnvelope(parsed);
-    },
-  };
+    }
+    if (scan.hasInexactNumber) parsed = parseLossless(text);
+  } catch (error) {
+    return { ok: false, error: toAdapterError(error), userTag: null };
+  }
+  try {
+    return { ok: true, envelope: readEnvelope(parsed) };
+  } catch (error) {
+    return { ok: false, error: toAdapterError(error), userTag: validUserTag(parsed) };
+  }
 }

@@ -1,8 +1,9 @@
 // An ensemble's parameter, `{prefix}/ensembles/{ensemble}` (contract.md, "Ensembles";
 // docs/ensemble-config.schema.json), checked once per version like a model's config.
-import { configHash } from '../config/model-config.ts';
-import { readSchemaDocument } from '../config/schema-reason.ts';
-import { validateEnsembleConfig } from '../config/schema-validators.generated.js';
+import type { ModelName } from '../contract/model-name.ts';
+import { configHash } from './model-config.ts';
+import { readSchemaDocument } from './schema-reason.ts';
+import { validateEnsembleConfig } from './schema-validators.generated.js';
 import { parsePolicy, type Policy } from './policy.ts';
 
 /** The schema's cap, repeated here so the code never trusts a document for it. */
@@ -10,7 +11,8 @@ export const MAX_ENSEMBLE_MEMBERS = 8;
 
 export interface EnsembleConfig {
   readonly hash: string;
-  readonly members: readonly string[];
+  /** The schema holds each to the name pattern (docs/ensemble-config.schema.json). */
+  readonly members: readonly ModelName[];
   readonly policy: Policy;
   readonly deadlineMs: number;
 }
@@ -21,7 +23,7 @@ export function parseEnsembleConfig(text: string): ParsedEnsemble {
   const hash = configHash(text);
   const read = readSchemaDocument(text, validateEnsembleConfig);
   if (!read.ok) return { ok: false, hash, reason: read.reason };
-  const { members, policy: policyText, deadlineMs } = read.document as { members: string[]; policy: string; deadlineMs: number };
+  const { members, policy: policyText, deadlineMs } = read.document as { members: ModelName[]; policy: string; deadlineMs: number };
   if (members.length > MAX_ENSEMBLE_MEMBERS) return { ok: false, hash, reason: `schema: /members has more than ${MAX_ENSEMBLE_MEMBERS} items` };
   const policy = parsePolicy(policyText, members.length);
   if (!policy) return { ok: false, hash, reason: 'schema: /policy needs more members than the ensemble has' };
