@@ -1,6 +1,6 @@
 // What local/parameters.json holds for the demos: each demo service's endpoint, the configs
-// that map B's envelope to the native formats that need it, churn's variant and its shadow,
-// and an ensemble. `npm start` writes this when the file does not exist; a test keeps the
+// that map B's envelope to the native formats that need it, churn's retrained variant as its
+// shadow (compared, never returned), iris's `green` variant (B may name it), and an ensemble. `npm start` writes this when the file does not exist; a test keeps the
 // file as committed (in git, not as a user may have edited it) equal to it, and the tests use
 // this, never the file (docs/models.md walks through each entry).
 import { DEFAULT_DEMO_ENDPOINTS } from './demo-addresses.ts';
@@ -37,10 +37,17 @@ export const DEMO_CONFIGS: Readonly<Record<string, Record<string, unknown>>> = {
   'ensembles/iris-all': { members: ['iris', 'iris-kserve'], policy: 'all', deadlineMs: 2000 },
 };
 
+/** Variants that are a second name for a demo's own service: iris's `green`, which B may ask for by X-Model-Variant. */
+const SAME_SERVICE_VARIANTS: Readonly<Record<string, string>> = { 'models/iris/variants/green/endpoint': 'models/iris/endpoint' };
+
 /** The whole demo parameter set under `prefix`, pointing at `services`. */
 export function demoParameters(prefix: string, services: readonly Pick<DemoService, 'parameter' | 'url'>[]): Record<string, ParameterValue> {
   const parameters: Record<string, ParameterValue> = {};
   for (const service of services) parameters[`${prefix}/${service.parameter}`] = service.url;
+  for (const [variant, of] of Object.entries(SAME_SERVICE_VARIANTS)) {
+    const service = services.find((s) => s.parameter === of);
+    if (service) parameters[`${prefix}/${variant}`] = service.url;
+  }
   for (const [name, value] of Object.entries(DEMO_CONFIGS)) parameters[`${prefix}/${name}`] = value;
   return parameters;
 }

@@ -265,7 +265,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       curls: Object.fromEntries(DEMO_MODELS.map((model) => [model, curlFor(api.url, model, DEMO_EXAMPLES[model])])),
       moreCurls: [
         curlFor(api.url, 'iris-all', DEMO_EXAMPLES.iris, 'b-42', { path: '/ensembles/iris-all/predict' }),
-        curlFor(api.url, 'churn', DEMO_EXAMPLES.churn, 'b-42', { headers: { 'x-model-variant': 'v2' } }),
+        curlFor(api.url, 'iris', DEMO_EXAMPLES.iris, 'b-42', { headers: { 'x-model-variant': 'green' } }),
         curlFor(api.url, 'iris-kserve', DEMO_EXAMPLES['iris-kserve'], 'b-42', { path: '/models/iris-kserve/explain' }),
       ],
       notices,

@@ -47,7 +47,9 @@ export const KINDS: readonly Kind[] = [
   // Models onboarded with a config (mappings, errorWhen), a variant chosen by header, an ensemble.
   { ...predict('iris-kserve', 'OK', DEMO_EXAMPLES['iris-kserve']), name: 'iris-kserve' },
   { ...predict('fraud', 'OK', DEMO_EXAMPLES.fraud), name: 'fraud' },
-  { ...predict('churn', 'OK', DEMO_EXAMPLES.churn), name: 'churn-variant', headers: { ...HEADERS, 'x-model-variant': 'v2' } },
+  { ...predict('iris', 'OK', DEMO_EXAMPLES.iris), name: 'iris-variant', headers: { ...HEADERS, 'x-model-variant': 'green' } },
+  // churn's v2 is its shadow: never B's to name (docs/contract.md).
+  { ...predict('churn', 'UNKNOWN_MODEL', DEMO_EXAMPLES.churn), name: 'shadow-variant', headers: { ...HEADERS, 'x-model-variant': 'v2' } },
   { ...predict('churn', 'UNKNOWN_MODEL', DEMO_EXAMPLES.churn), name: 'unknown-variant', headers: { ...HEADERS, 'x-model-variant': 'nope' } },
   {
     name: 'ensemble',

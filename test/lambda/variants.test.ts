@@ -200,15 +200,24 @@ describe('shadow', () => {
     }
   });
 
-  test('percent 0 sends no copy; B asking for the shadow variant itself gets no second copy', async () => {
+  test('percent 0 sends no copy', async () => {
     lab.behave(answerJson('{"label":"lab","p":0.1}'));
     configure({ variants: { shadow: { variant: 'lab', percent: 0 } } });
-    let before = counts();
+    const before = counts();
     expectSuccess(await ask('p0'), 'p0');
     assert.deepEqual(delta(before), [1, 0, 0, 0]);
+  });
+
+  test('a shadow\'s answers are never returned: B naming the shadow variant gets 404 UNKNOWN_MODEL, nothing is called, and it is not listed', async () => {
+    // docs/contract.md, "Where this differs from the design's contract": the design's rule is followed.
     configure({ variants: { shadow: { variant: 'lab' } } });
-    before = counts();
-    expectSuccess(await ask('self', { 'X-Model-Variant': 'lab' }), 'self');
-    assert.deepEqual(delta(before), [0, 1, 0, 0]);
+    const before = counts();
+    const unknown = await s.invoke(restEvent({ path: predictPath('iris'), headers: { 'Content-Type': 'application/json', 'X-Model-Variant': 'nosuch' }, body: envelope('self', {}), requestId: 'same' }));
+    const shadow = await s.invoke(restEvent({ path: predictPath('iris'), headers: { 'Content-Type': 'application/json', 'X-Model-Variant': 'lab' }, body: envelope('self', {}), requestId: 'same' }));
+    expectError(shadow, 404, 'UNKNOWN_MODEL', 'self');
+    assert.equal(shadow.body, unknown.body, 'the same answer as a variant that does not exist');
+    assert.deepEqual(delta(before), [0, 0, 0, 0]);
+    const listed = JSON.parse((await s.invoke(restEvent({ method: 'GET', path: '/v1/models' }))).body) as { variants: Record<string, string[]> };
+    assert.deepEqual(listed.variants.iris, ['v2'], 'lab is the shadow: only v2 (and not the broken endpoint) is listed');
   });
 });

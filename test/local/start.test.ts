@@ -255,7 +255,7 @@ describe('local mode end to end', { skip: needsHandler }, () => {
       partial: false,
       errors: {},
     });
-    assert.deepEqual(JSON.parse(variant ?? ''), { userTag: 'b-42', result: scoreChurn(DEMO_EXAMPLES.churn.features, CHURN_V2) });
+    assert.deepEqual(JSON.parse(variant ?? ''), { userTag: 'b-42', result: irisAnswer }, 'iris\'s variant green: the same service');
     const explanation = JSON.parse(explained ?? '') as { result: { model: string; body: unknown } };
     assert.equal(explanation.result.model, 'iris-kserve');
     assert.deepEqual(explanation.result.body, { inputs: [{ name: 'input-0', shape: [2, 4], datatype: 'FP32', data: DEMO_EXAMPLES['iris-kserve'].instances.flat() }] });
@@ -306,7 +306,7 @@ describe('local mode end to end', { skip: needsHandler }, () => {
   it('GET /v1/models lists the configured models, their variants and the ensembles', async () => {
     const res = await send(`${local.url}/v1/models`);
     assert.equal(res.status, 200);
-    assert.deepEqual(res.json(), { models: ['churn', 'fraud', 'iris', 'iris-kserve'], variants: { churn: ['v2'] }, ensembles: ['iris-all'] });
+    assert.deepEqual(res.json(), { models: ['churn', 'fraud', 'iris', 'iris-kserve'], variants: { iris: ['green'] }, ensembles: ['iris-all'] });
   });
 
   it("answers the soak's requests as the soak expects, for every kind that needs no fault model", async () => {
