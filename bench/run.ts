@@ -105,16 +105,18 @@ try {
     ssm_calls_per_10k_requests: figure(ssmRounds.map((r) => r.calls)),
   };
   const allowedSsmCalls = Math.max(...ssmRounds.map((r) => r.allowedCalls));
+  // The performance budget (DEVELOPERS.md): handler p50 and CPU per request, the cold start, the
+  // bundle, one SSM refresh per TTL per container. p99 and local mode's ratio are figures, not
+  // targets: the earlier targets on them are retired.
   const targets: Partial<Record<Key, Target>> = {
-    handler_added_us_p50: { op: '<=', value: 60, text: '≤ 60' },
-    handler_added_us_p99: { op: '<=', value: 400, text: '≤ 400' },
-    local_rps_ratio_to_floor_proxy: { op: '>=', value: 0.8, text: '≥ 0.8' },
+    handler_added_us_p50: { op: '<=', value: 100, text: '≤ 100' },
+    handler_cpu_us_per_request: { op: '<=', value: 250, text: '≤ 250' },
     bundle_bytes_min: { op: '<=', value: 700 * KB, text: '≤ 700 KB' },
     cold_import_ms_over_empty: { op: '<=', value: 80, text: '≤ 80' },
     ssm_calls_per_10k_requests: {
       op: '<=',
       value: allowedSsmCalls,
-      text: `≤ ${allowedSsmCalls} (1 per TTL period + 1)`,
+      text: `≤ ${allowedSsmCalls} (1 refresh per TTL period + 1)`,
     },
   };
   const values = Object.fromEntries(KEYS.map((key) => [key, round(spread[key].median, 2)])) as Record<Key, number>;
