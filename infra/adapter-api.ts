@@ -30,7 +30,7 @@ export interface AdapterApiProps extends ApiSettings {
 }
 
 /**
- * B's REST API: contract.md's routes behind an API key and a usage plan, B's envelope checked
+ * B's REST API: docs/contract.md's routes behind an API key and a usage plan, B's envelope checked
  * on the POST routes, JSON access logs, X-Ray, and every gateway error in the contract's shape.
  */
 export class AdapterApi extends Construct {

@@ -35,7 +35,7 @@ export class AdapterStack extends Stack {
     const fn = settings.function;
     const handler = new AdapterFunction(this, 'Handler', {
       entry: 'lambda/handler.ts',
-      // contract.md's "Lambda environment" table.
+      // docs/contract.md's "Lambda environment" table.
       environment: lambdaEnvironment(fn),
       memorySize: fn.memorySize,
       timeout: Duration.seconds(fn.timeoutSeconds),

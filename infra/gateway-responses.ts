@@ -19,7 +19,7 @@ export interface GatewayError {
 export const CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
- * Codes are contract.md's where one fits; THROTTLED, QUOTA_EXCEEDED, UNAUTHORIZED, FORBIDDEN
+ * Codes are docs/contract.md's where one fits; THROTTLED, QUOTA_EXCEEDED, UNAUTHORIZED, FORBIDDEN
  * and REQUEST_REJECTED exist only at the gateway and are listed in docs/deploy.md.
  */
 export const GATEWAY_ERRORS: readonly GatewayError[] = [

@@ -5,7 +5,7 @@ import { ParameterTier, StringParameter } from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 
 export interface ModelParametersProps {
-  /** contract.md's PARAMETER_PREFIX, e.g. /contract-adapter/prod. */
+  /** docs/contract.md's PARAMETER_PREFIX, e.g. /contract-adapter/prod. */
   readonly prefix: string;
   /** Model name -> initial endpoint URL. */
   readonly models: ReadonlyMap<string, string>;

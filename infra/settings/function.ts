@@ -83,7 +83,7 @@ export const ENVIRONMENT_CONTEXT = {
 
 /** What lambdaEnvironment needs: every variable's value, as the stack settles it. */
 export interface LambdaEnvironmentSettings {
-  /** contract.md's PARAMETER_PREFIX, /contract-adapter/{stage}. */
+  /** docs/contract.md's PARAMETER_PREFIX, /contract-adapter/{stage}. */
   readonly parameterPrefix: string;
   readonly parameterCacheTtlSeconds: number;
   readonly upstreamTimeoutMs: number;
@@ -101,7 +101,7 @@ export interface FunctionSettings extends LambdaEnvironmentSettings {
 }
 
 /**
- * The Lambda's environment (contract.md's table), the only place the stack writes it.
+ * The Lambda's environment (docs/contract.md's table), the only place the stack writes it.
  * readSettings (lambda/settings.ts) reads back every value given here
  * (test/infra/lambda-environment.test.ts).
  */

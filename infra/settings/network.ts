@@ -61,7 +61,7 @@ export function readNetworkSettings(read: Reader<NetworkKey>): NetworkSettings {
 }
 
 /**
- * Why an endpoint URL would not work, or undefined: contract.md's rules, the security group's
+ * Why an endpoint URL would not work, or undefined: docs/contract.md's rules, the security group's
  * ports and CIDRs, and UPSTREAM_ALLOWLIST, which admits a host name only if it is listed.
  */
 export function endpointProblem(endpoint: string, network: NetworkSettings): string | undefined {

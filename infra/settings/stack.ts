@@ -13,13 +13,13 @@ const LOG_RETENTION_DAYS = [
 export interface StackSettings {
   /** Names the stack, the API stage and the SSM prefix. */
   readonly stage: string;
-  /** contract.md's PARAMETER_PREFIX, `/contract-adapter/{stage}`: where every parameter of the stage lives. */
+  /** docs/contract.md's PARAMETER_PREFIX, `/contract-adapter/{stage}`: where every parameter of the stage lives. */
   readonly parameterPrefix: string;
   /** The function's logs, the API's access logs and the demo VPC's flow logs. */
   readonly logRetentionDays: number;
 }
 
-/** The SSM path every parameter of a stage lives under (contract.md's PARAMETER_PREFIX). */
+/** The SSM path every parameter of a stage lives under (docs/contract.md's PARAMETER_PREFIX). */
 export function parameterPrefix(stage: string): string {
   return `/contract-adapter/${stage}`;
 }

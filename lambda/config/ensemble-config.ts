@@ -1,4 +1,4 @@
-// An ensemble's parameter, `{prefix}/ensembles/{ensemble}` (contract.md, "Ensembles";
+// An ensemble's parameter, `{prefix}/ensembles/{ensemble}` (docs/contract.md, "Ensembles";
 // docs/ensemble-config.schema.json), checked once per version like a model's config.
 import type { ModelName } from '../contract/model-name.ts';
 import { configHash } from './model-config.ts';

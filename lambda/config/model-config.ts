@@ -1,4 +1,4 @@
-// A model's `config` parameter (contract.md, "Model configuration"; docs/model-config.schema.json):
+// A model's `config` parameter (docs/contract.md, "Model configuration"; docs/model-config.schema.json):
 // parsed, checked against the published schema and compiled once per version, so that a
 // request only evaluates what is already compiled. A document that fails any check is
 // refused whole, with a reason for the log; snapshot.ts keeps the last good one serving.

@@ -1,4 +1,4 @@
-// An ensemble's policy (contract.md, "Ensembles"): how many members must answer for B to get a
+// An ensemble's policy (docs/contract.md, "Ensembles"): how many members must answer for B to get a
 // result. `all` needs every member, `any` one, `quorum:k` k of them.
 
 export interface Policy {

@@ -1,4 +1,4 @@
-// The configuration cache of one Lambda container (contract.md, "Configuration in SSM"):
+// The configuration cache of one Lambda container (docs/contract.md, "Configuration in SSM"):
 // - fresh for the TTL less a random jitter of up to 20%, so containers do not refresh in step;
 // - one refresh in flight at a time, which every request that finds the copy too old awaits,
 //   each for no longer than its own budget; the refresh is never abandoned when a request stops

@@ -2,7 +2,7 @@
 // and ensembles B may call. Built once per refresh, so requests only do Map lookups; a config
 // whose text did not change since the last refresh is not parsed or compiled again.
 //
-// Layout (contract.md, "Configuration in SSM Parameter Store"), under the prefix:
+// Layout (docs/contract.md, "Configuration in SSM Parameter Store"), under the prefix:
 //   models/{model}/endpoint                    the model's URL
 //   models/{model}/config                      optional JSON (model-config.ts)
 //   models/{model}/variants/{variant}/endpoint another URL for the same model
@@ -129,7 +129,7 @@ function ensembleState(name: ModelName, text: string, previous: ConfigSnapshot |
 
 /**
  * `previous` is the snapshot this one replaces: a config refused now falls back on its last
- * good version there (contract.md: "the model's last good config keeps serving").
+ * good version there (docs/contract.md: "the model's last good config keeps serving").
  */
 export function buildSnapshot(
   parameters: ReadonlyMap<string, string>,

@@ -1,4 +1,4 @@
-// B's envelope rules (contract.md, "Request"). Each failure names the field and the rule, with
+// B's envelope rules (docs/contract.md, "Request"). Each failure names the field and the rule, with
 // a fixed text: never the value B sent.
 import { invalidRequest } from './errors.ts';
 

@@ -1,4 +1,4 @@
-// What a model's request mapping sees (contract.md, "Model configuration"): B's userTag and
+// What a model's request mapping sees (docs/contract.md, "Model configuration"): B's userTag and
 // data, and the headers that may travel to a model anyway (upstream/headers.ts), so that a
 // mapping can never copy B's Authorization, API key or cookies into a body.
 import type { Envelope } from '../contract/envelope.ts';

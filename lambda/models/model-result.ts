@@ -1,4 +1,4 @@
-// From a model's 2xx answer to B's `result` (contract.md, "Model configuration"): `errorWhen`
+// From a model's 2xx answer to B's `result` (docs/contract.md, "Model configuration"): `errorWhen`
 // may turn it into 502, the response mapping may reshape it, and without either the model's
 // text is spliced verbatim. Also the `details` a model's 4xx may lend B's 422.
 import { AdapterError } from '../contract/errors.ts';

@@ -1,4 +1,4 @@
-// A shadow variant (contract.md, "Model configuration", variants): a copy of the request goes
+// A shadow variant (docs/contract.md, "Model configuration", variants): a copy of the request goes
 // to the variant at the same time as the main call, with the same deadline; its answer is
 // never returned, only compared with the main one. The outcome is counted in a metric
 // (ShadowComparisons, observability/metrics.ts) and logged with the model's fields, never with

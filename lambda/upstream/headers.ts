@@ -1,4 +1,4 @@
-// The headers a model receives, built from scratch (contract.md, "What the model receives").
+// The headers a model receives, built from scratch (docs/contract.md, "What the model receives").
 // Nothing B sends is copied wholesale: Authorization, x-api-key, cookies, Host, hop-by-hop and
 // X-Forwarded-For from B never travel; trace context does, when it is well-formed.
 import { isIP } from 'node:net';

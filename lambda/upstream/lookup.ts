@@ -1,4 +1,4 @@
-// The allowlist applied to the address a model's host name resolves to (contract.md,
+// The allowlist applied to the address a model's host name resolves to (docs/contract.md,
 // UPSTREAM_ALLOWLIST: "checked on the URL and on the resolved address"). The URL is checked
 // when the configuration is loaded (config/endpoint.ts); this runs at connect time, before a
 // socket connects, so a name that resolves (or is rebound) outside the list opens none.

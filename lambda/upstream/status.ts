@@ -1,4 +1,4 @@
-// What a model's HTTP status means for B (contract.md, the error table).
+// What a model's HTTP status means for B (docs/contract.md, the error table).
 import type { ErrorCode } from '../contract/errors.ts';
 
 /** The contract error for a non-2xx status. */

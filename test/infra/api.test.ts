@@ -35,7 +35,7 @@ function routes(template: Template): Map<string, RouteMethod['properties']> {
 const demoRoutes = routes(demo.template);
 
 describe('the REST API', () => {
-  it("has contract.md's routes, and leaves every other method and path under /v1 to the Lambda's router", () => {
+  it("has docs/contract.md's routes, and leaves every other method and path under /v1 to the Lambda's router", () => {
     assert.deepEqual([...demoRoutes.keys()].sort(), [
       'ANY /v1/ensembles/{ensemble}/predict',
       'ANY /v1/models',

@@ -31,7 +31,7 @@ describe('the adapter function', () => {
     full.template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1536, ReservedConcurrentExecutions: 100 });
   });
 
-  it("has exactly contract.md's environment, and no NODE_OPTIONS (source maps stay off at run time)", () => {
+  it("has exactly docs/contract.md's environment, and no NODE_OPTIONS (source maps stay off at run time)", () => {
     const { properties } = adapterFunction(full.template);
     assert.deepEqual(properties.Environment, {
       Variables: {

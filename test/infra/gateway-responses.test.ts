@@ -97,7 +97,7 @@ describe('gateway responses', () => {
     }
   });
 
-  it("use contract.md's codes, and document every code that exists only at the gateway", () => {
+  it("use docs/contract.md's codes, and document every code that exists only at the gateway", () => {
     const deployDoc = readFileSync(projectFile('docs/deploy.md'), 'utf8');
     const gatewayOnly = [...new Set(GATEWAY_ERRORS.map((error) => error.code))].filter((code) => !CONTRACT_CODES.includes(code));
     assert.deepEqual(gatewayOnly.sort(), ['FORBIDDEN', 'QUOTA_EXCEEDED', 'REQUEST_REJECTED', 'THROTTLED', 'UNAUTHORIZED']);

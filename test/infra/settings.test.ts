@@ -54,7 +54,7 @@ describe('parseSettings', () => {
     assert.equal(settings.alarms.alarmEmail, undefined);
   });
 
-  it("defaults the Lambda environment to contract.md's table", () => {
+  it("defaults the Lambda environment to docs/contract.md's table", () => {
     const settings = parseSettings({});
     assert.equal(settings.function.parameterCacheTtlSeconds, 30);
     assert.equal(settings.function.upstreamTimeoutMs, 10_000);
@@ -157,7 +157,7 @@ describe('parseSettings', () => {
     }
   });
 
-  it("refuses model names contract.md's {model} pattern refuses", () => {
+  it("refuses model names docs/contract.md's {model} pattern refuses", () => {
     for (const name of ['../admin', 'a/b', '-lead', 'x'.repeat(65), '']) {
       assertProblem({ ...imported, models: { [name]: 'http://10.40.16.25:8080/predict' } }, /^models: .* is not a model name/);
     }
@@ -202,7 +202,7 @@ describe('parseSettings', () => {
 });
 
 describe('parameterPrefix', () => {
-  it("is contract.md's /contract-adapter/{stage}", () => {
+  it("is docs/contract.md's /contract-adapter/{stage}", () => {
     assert.equal(parameterPrefix('prod'), '/contract-adapter/prod');
   });
 });

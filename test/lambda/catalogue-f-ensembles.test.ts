@@ -1,5 +1,5 @@
 // Failure catalogue, section F: ensembles and deadlines (rows 42-44), and the ensemble route
-// (contract.md, "Ensembles"), through the real handler against slow and failing loopback models.
+// (docs/contract.md, "Ensembles"), through the real handler against slow and failing loopback models.
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { after, describe, test } from 'node:test';

@@ -50,7 +50,7 @@ async function loadCold(h: Harness, limit = 60): Promise<{ unavailable: number; 
   assert.fail(`no 200 in ${limit} requests; SSM page calls: ${JSON.stringify(h.ssm.pageCalls.slice(0, 20))}`);
 }
 
-test('a prefix five budgets long loads over several requests, each page read once, no request waiting past its budget', async (t) => {
+test('H59 a prefix five budgets long loads over several requests, each page read once, no request waiting past its budget', async (t) => {
   const model = await startModelServer(answerJson('{"page":"last"}'));
   t.after(() => model.close());
   const budgetMs = 300;
@@ -68,7 +68,7 @@ test('a prefix five budgets long loads over several requests, each page read onc
   assert.equal(h.ssm.calls.length, 50, 'fresh for the TTL: no more calls');
 });
 
-test('a warm container whose refresh is slower than the budget serves its copy at once while the refresh runs, and swaps the new one in when it completes', async (t) => {
+test('H61 a warm container whose refresh is slower than the budget serves its copy at once while the refresh runs, and swaps the new one in when it completes', async (t) => {
   const before = await startModelServer(answerJson('{"from":"old"}'));
   t.after(() => before.close());
   const after = await startModelServer(answerJson('{"from":"new"}'));
@@ -138,7 +138,7 @@ async function throttledHarness(t: { after: (fn: () => unknown) => void }, ttlSe
   return { h, hook, parameters };
 }
 
-test('a page throttled once mid-pagination is asked again by the SDK, after its back-off: that page, not the read', async (t) => {
+test('H60 a page throttled once mid-pagination is asked again by the SDK, after its back-off: that page, not the read', async (t) => {
   const { h, hook } = await throttledHarness(t, '30');
   throttleCall(h, hook, 6, 1);
   expectSuccess(await ask(h), TAG);
@@ -146,7 +146,7 @@ test('a page throttled once mid-pagination is asked again by the SDK, after its 
   assert.deepEqual(pagesRead(h.ssm.pageCalls), everyPage(20));
 });
 
-test('a page throttled on both attempts fails the refresh, which keeps its pages: the next attempt resumes at that page', async (t) => {
+test('H60 a page throttled on both attempts fails the refresh, which keeps its pages: the next attempt resumes at that page', async (t) => {
   const { h, hook } = await throttledHarness(t, '30');
   throttleCall(h, hook, 6, 2);
   expectError(await ask(h), 503, 'CONFIG_UNAVAILABLE', TAG);
@@ -160,7 +160,7 @@ test('a page throttled on both attempts fails the refresh, which keeps its pages
   assert.deepEqual(pagesRead(h.ssm.pageCalls), everyPage(20), 'every page read once');
 });
 
-test('with a good copy, a refresh throttled mid-pagination serves the copy, and one TTL later resumes at the page that failed', async (t) => {
+test('H60 with a good copy, a refresh throttled mid-pagination serves the copy, and one TTL later resumes at the page that failed', async (t) => {
   const { h, hook, parameters } = await throttledHarness(t, '1');
   const after = await startModelServer(answerJson('{"from":"new"}'));
   t.after(() => after.close());
@@ -181,7 +181,7 @@ test('with a good copy, a refresh throttled mid-pagination serves the copy, and 
   assert.deepEqual(pagesRead(h.ssm.pageCalls), [...everyPage(20), ...everyPage(20)]);
 });
 
-test('a page in flight when Lambda freezes the container completes, or is asked again, after the thaw; the read does not start over', async (t) => {
+test('H62 a page in flight when Lambda freezes the container completes, or is asked again, after the thaw; the read does not start over', async (t) => {
   const model = await startModelServer(answerJson('{"page":"last"}'));
   t.after(() => model.close());
   const h = await startHarness(prefixOf(600, model), { PARAMETER_CACHE_TTL_SECONDS: '30' }, { ssm: { latencyMs: 20 } });

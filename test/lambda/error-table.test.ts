@@ -1,4 +1,4 @@
-// One test per row of contract.md's error table, through the real handler with a loopback
+// One test per row of docs/contract.md's error table, through the real handler with a loopback
 // SSM endpoint and loopback model servers.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
@@ -49,7 +49,7 @@ async function expectError(event: unknown, status: number, code: string, userTag
   return body;
 }
 
-describe('contract.md error table', () => {
+describe('docs/contract.md error table', () => {
   test('200: the model JSON wrapped with userTag, in both payload formats', async () => {
     model.behave(answerJson('{"predictions":[[0.9,0.1]]}'));
     for (const event of [predict(good), httpEvent({ body: good })]) {

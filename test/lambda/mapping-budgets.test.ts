@@ -32,7 +32,7 @@ const requestLine = (lines: string[]) => lines.map((line) => JSON.parse(line) as
 const doubling = (stages: number): string => `\`1\`${' | [@,@]'.repeat(stages)}`;
 
 describe('bounds at load', () => {
-  test('a 470-character errorWhen that would build 2^58 copies is refused at once, naming the limit; the last good config keeps serving', async () => {
+  test('H63 a 470-character errorWhen that would build 2^58 copies is refused at once, naming the limit; the last good config keeps serving', async () => {
     const goodHash = configure({ response: '{good: response.v}' });
     s.model.behave(answerJson('{"v":1}'));
     assert.equal(expectSuccess(await ask(envelopeText('{}')), TAG), '{"good":1}');
@@ -53,7 +53,7 @@ describe('bounds at load', () => {
     });
   });
 
-  test('a config that would never finish compiling under a probe does not delay another model', { timeout: 60_000 }, async () => {
+  test('H68 a config that would never finish compiling under a probe does not delay another model', { timeout: 60_000 }, async () => {
     // Two equal 2^40-element values compared: evaluated against null at load (what the old
     // code did to compile), this never finishes, and every model waits for the snapshot.
     const chain = doubling(40);
@@ -69,7 +69,7 @@ describe('bounds at load', () => {
 });
 
 describe('budgets at evaluation', () => {
-  test('a 95-character response mapping that would turn a 7-byte answer into megabytes: 502 UPSTREAM_BAD_RESPONSE, not 500', async () => {
+  test('H64 a 95-character response mapping that would turn a 7-byte answer into megabytes: 502 UPSTREAM_BAD_RESPONSE, not 500', async () => {
     const response = `@${'|[@,@,@,@]'.repeat(9)}|[@]`;
     assert.equal(response.length, 95);
     configure({ response });
@@ -83,7 +83,7 @@ describe('budgets at evaluation', () => {
     assertLogsClean(logs.text());
   });
 
-  test('errorWhen that exhausts its budget on the answer: 502 UPSTREAM_BAD_RESPONSE', async () => {
+  test('H64 errorWhen that exhausts its budget on the answer: 502 UPSTREAM_BAD_RESPONSE', async () => {
     configure({ errorWhen: 'rows[*].[@, @, @, @, @, @, @, @] | length(@) > `0`' });
     s.model.behave(answerJson(`{"rows":[${Array.from({ length: 20_000 }, (_, i) => i).join(',')}],"x":"${MODEL_SECRET}"}`));
     const logs = captureLogs();
@@ -93,7 +93,7 @@ describe('budgets at evaluation', () => {
     assertNoLeak(result, { servers: s.servers, secrets: [MODEL_SECRET] });
   });
 
-  test('a request mapping that exhausts its budget on B\'s data: 400 INVALID_REQUEST with a fixed message, no model call', async () => {
+  test('H65 a request mapping that exhausts its budget on B\'s data: 400 INVALID_REQUEST with a fixed message, no model call', async () => {
     configure({ request: '{rows: data.rows[*].{a: @, b: @, c: @}}' });
     const before = s.model.received.length;
     const logs = captureLogs();
@@ -109,7 +109,7 @@ describe('budgets at evaluation', () => {
     assert.equal(s.model.received.at(-1)?.body, '{"rows":[{"a":1,"b":1,"c":1},{"a":2,"b":2,"c":2}]}');
   });
 
-  test('the budget admits a linear mapping over any body under the default 1 MiB cap: 100,000 rows of [1,2,3,4] through the KServe request mapping', async () => {
+  test('H65 the budget admits a linear mapping over any body under the default 1 MiB cap: 100,000 rows of [1,2,3,4] through the KServe request mapping', async () => {
     configure({
       request: {
         expression: "{inputs: [{name: 'input-0', shape: [length(data.instances), `4`], datatype: 'FP32', data: data.instances[]}]}",
@@ -126,7 +126,7 @@ describe('budgets at evaluation', () => {
     assert.equal(sent.inputs[0]?.data.length, 400_000);
   });
 
-  test('a model answer nested deeper than MAX_JSON_DEPTH, under a response mapping or errorWhen: 502 UPSTREAM_BAD_RESPONSE, not 500', async () => {
+  test('H67 a model answer nested deeper than MAX_JSON_DEPTH, under a response mapping or errorWhen: 502 UPSTREAM_BAD_RESPONSE, not 500', async () => {
     const deep = (levels: number) => `{"v":${'['.repeat(levels)}1${']'.repeat(levels)}}`;
     for (const config of [{ response: '{v: response.v}' }, { errorWhen: 'v[0]' }, { response: 'response.v', errorWhen: 'error' }]) {
       configure(config);
@@ -146,7 +146,7 @@ describe('budgets at evaluation', () => {
 describe('exact numbers through mappings', () => {
   const data = '{"vals":[12345678901234567890,3,-7],"s":"12345678901234567890","negzero":-0,"ints":[9007199254740993,1],"rows":[{"id":12345678901234567891},{"id":12345678901234567890}]}';
 
-  test('max, min, sort, to_number, type, comparisons and sums keep every digit; -0 == 0', async () => {
+  test('H66 max, min, sort, to_number, type, comparisons and sums keep every digit; -0 == 0', async () => {
     configure({
       request:
         '{top: max(vals), low: min(vals), sorted: sort(vals), n: to_number(s), t: type(vals[0]), z: negzero == `0`, above: vals[?@ > `12345678901234567889`], sum: sum(ints), first: min_by(rows, &id).id, lit: `12345678901234567890` == vals[0]}'.replace(
@@ -162,7 +162,7 @@ describe('exact numbers through mappings', () => {
     );
   });
 
-  test('on the response side too; what has no exact answer fails the mapping (502), never a rounded number', async () => {
+  test('H66 on the response side too; what has no exact answer fails the mapping (502), never a rounded number', async () => {
     configure({ response: '{top: max(response.vals), sorted: sort_by(response.rows, &id)[].id}' });
     s.model.behave(answerJson(data));
     assert.equal(expectSuccess(await ask(envelopeText('{}')), TAG), '{"top":12345678901234567890,"sorted":[12345678901234567890,12345678901234567891]}');
@@ -172,7 +172,7 @@ describe('exact numbers through mappings', () => {
     expectError(await ask(envelopeText(data)), 400, 'INVALID_REQUEST', TAG);
   });
 
-  test('fields named like JavaScript built-ins are read as fields, not refused', async () => {
+  test('H66 fields named like JavaScript built-ins are read as fields, not refused', async () => {
     // B's envelope may not hold a __proto__ key (the envelope check refuses it); a model's answer may.
     configure({ request: '{c: data.constructor, t: data.toString, none: data.valueOf}' });
     s.model.behave(answerJson('{}'));
@@ -185,7 +185,7 @@ describe('exact numbers through mappings', () => {
 });
 
 describe('B\'s data 1,000 deep through a request mapping', () => {
-  test('with MAX_JSON_DEPTH 1000: exact numbers and a \\u escape arrive intact', async (t) => {
+  test('H56 with MAX_JSON_DEPTH 1000: exact numbers and a \\u escape arrive intact', async (t) => {
     const deep = await setup({ env: { PARAMETER_CACHE_TTL_SECONDS: '0', UPSTREAM_TIMEOUT_MS: '2000', MAX_JSON_DEPTH: '1000' } });
     t.after(() => deep.close());
     deep.parameters[configParameter('iris')] = JSON.stringify({ request: { expression: '{id: data.id, name: data.name, tree: data.tree}', required: ['data.tree'] } });

@@ -1,5 +1,5 @@
 // A model's config parameter through the real handler, SSM SDK and undici against loopback
-// servers (contract.md, "Model configuration"; docs/models.md): request and response mappings,
+// servers (docs/contract.md, "Model configuration"; docs/models.md): request and response mappings,
 // errorWhen, exposeUpstreamErrors, timeoutMs, rejection of a bad config with the last good one
 // serving, the config hash in log lines, explain and the model list.
 import assert from 'node:assert/strict';

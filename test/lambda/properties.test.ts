@@ -324,7 +324,7 @@ function assertWithinContract(result: HttpResult): void {
   const body = JSON.parse(result.body) as Record<string, unknown>;
   if (result.statusCode === 200) {
     const predict = 'result' in body && typeof body.userTag === 'string' && Object.keys(body).length === 2;
-    // GET /v1/models: contract.md's `models`, and the variants and ensembles issue 4 added.
+    // GET /v1/models: docs/contract.md's `models`, and the variants and ensembles issue 4 added.
     const list = Array.isArray(body.models) && Object.keys(body).join() === 'models,variants,ensembles';
     assert.ok(predict || list, `a 200 is {userTag, result} or the model list: ${result.body.slice(0, 200)}`);
     return;

@@ -1,4 +1,4 @@
-// Variants (contract.md, "Model configuration"; docs/models.md): X-Model-Variant routing, a
+// Variants (docs/contract.md, "Model configuration"; docs/models.md): X-Model-Variant routing, a
 // weighted canary sticky per userTag, and a shadow that gets a copy of each request within the
 // same deadline and whose answer is only compared, counted in an EMF metric and a log line.
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
-// Shared checks for the failure-catalogue tests (shared/design/failure-catalogue.md): the
-// contract's error table as contract.md states it, the echo rule, the leak rule on response
+// Shared checks for the failure-catalogue tests (docs/failure-catalogue.md): the
+// contract's error table as docs/contract.md states it, the echo rule, the leak rule on response
 // bodies and on log lines, and a loopback setup of model servers behind the real handler.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
@@ -10,7 +10,7 @@ import { httpEvent, restEvent, type EventInput } from './events.ts';
 import { PREFIX, endpointParameter, startHarness, type ErrorBody, type Harness } from './harness.ts';
 import { startModelServer, type Behaviour, type ModelServer } from './model-server.ts';
 
-/** contract.md, "Errors": every code and its status, copied from the spec rather than from lambda/. */
+/** docs/contract.md, "Errors": every code and its status, copied from the spec rather than from lambda/. */
 export const CONTRACT_ERRORS: Readonly<Record<string, number>> = {
   INVALID_JSON: 400,
   INVALID_REQUEST: 400,

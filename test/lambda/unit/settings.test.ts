@@ -13,7 +13,7 @@ import {
 import { readSettings, readTelemetrySettings, SettingsError } from '../../../lambda/settings.ts';
 
 describe('readSettings', () => {
-  test('defaults from contract.md', () => {
+  test('defaults from docs/contract.md', () => {
     const settings = readSettings({ PARAMETER_PREFIX: '/contract-adapter/prod/' });
     assert.equal(settings.parameterPrefix, '/contract-adapter/prod');
     assert.equal(settings.cacheTtlMs, 30_000);
