@@ -4,7 +4,6 @@
 // its route (routes/) gives the answer with the facts its request line reports; the answer is
 // checked against what Lambda can return (contract/result-size.ts); observeRequest writes the
 // line. Each step returns a value to the next; nothing is written for a later step to read.
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
@@ -32,7 +31,7 @@ type Middleware = MiddlewareObj<GatewayEvent, HttpResult, Error, Context>;
 
 export function createHandler(appDeps: AppDeps) {
   const { settings, telemetry } = appDeps;
-  const deps: ModelDeps = { ...appDeps, traced: telemetry.traced, logger: telemetry.logger as Logger, metrics: telemetry.metrics };
+  const deps: ModelDeps = { ...appDeps, traced: telemetry.traced, logger: telemetry.logger, metrics: telemetry.metrics };
 
   /** The route for a request that was read. */
   const route = (request: ParsedRequest, call: CallContext): Promise<RouteAnswer> => {
