@@ -1,4 +1,4 @@
-// lambda/middleware/request-body.ts parses B's body with JSON.parse alone unless its text could
+// lambda/http/request-body.ts parses B's body with JSON.parse alone unless its text could
 // hold a __proto__ or constructor key (it spells one out, or has a \u escape that could): only
 // such bodies go through Middy's parser, whose reviver refuses those keys (a performance trick,
 // docs/performance.md). These tests pin the refusals that must survive the shortcut, through
