@@ -21,49 +21,52 @@ export interface Preset {
   readonly message: string;
 }
 
-/** scikit-learn's and NumPy's input errors, as KServe's model server answers them: 500 {"error": "..."}. */
-const sklearnRules = (v: 'v1' | 'v2'): PresetRule[] => [
+/**
+ * scikit-learn's and NumPy's input errors, as KServe's model server answers them in either
+ * protocol: 500 {"error": "..."}. Each names every KServe exchange it matches, V1 and V2.
+ */
+const SKLEARN_RULES: PresetRule[] = [
   {
     status: [500],
     json: "starts_with(error, 'X has ') && contains(error, ' features, but ')",
     outcome: 'MODEL_REJECTED_INPUT',
-    matches: [`kserve.json: ${v} bad: 5 features`, `kserve.json: ${v} bad: huge row`],
+    matches: ['kserve.json: v1 bad: 5 features', 'kserve.json: v1 bad: huge row', 'kserve.json: v2 bad: 5 features', 'kserve.json: v2 bad: huge row'],
   },
   {
     status: [500],
     json: "starts_with(error, 'could not convert ')",
     outcome: 'MODEL_REJECTED_INPUT',
-    matches: v === 'v2' ? ['kserve.json: v2 bad: string feature'] : [],
+    matches: ['kserve.json: v2 bad: string feature'],
   },
   {
     status: [500],
     json: "starts_with(error, 'dtype=\\'numeric\\' is not compatible ')",
     outcome: 'MODEL_REJECTED_INPUT',
-    matches: v === 'v1' ? ['kserve.json: v1 bad: string feature', 'kserve.json: v1 bad: numeric strings'] : [],
+    matches: ['kserve.json: v1 bad: string feature', 'kserve.json: v1 bad: numeric strings'],
   },
   {
     status: [500],
     json: "starts_with(error, 'Expected 2D array, got ')",
     outcome: 'MODEL_REJECTED_INPUT',
-    matches: v === 'v1' ? ['kserve.json: v1 bad: empty instances', 'kserve.json: v1 bad: JSON null', 'kserve.json: v1 bad: JSON array', 'kserve.json: v1 bad: text/plain'] : [],
+    matches: ['kserve.json: v1 bad: empty instances', 'kserve.json: v1 bad: JSON null', 'kserve.json: v1 bad: JSON array', 'kserve.json: v1 bad: text/plain'],
   },
   {
     status: [500],
     json: "starts_with(error, 'Found array with 0 sample')",
     outcome: 'MODEL_REJECTED_INPUT',
-    matches: v === 'v2' ? ['kserve.json: v2 bad: empty data'] : [],
+    matches: ['kserve.json: v2 bad: empty data'],
   },
   {
     status: [500],
     json: "starts_with(error, 'setting an array element with a sequence')",
     outcome: 'MODEL_REJECTED_INPUT',
-    matches: v === 'v1' ? ['kserve.json: v1 bad: ragged rows'] : [],
+    matches: ['kserve.json: v1 bad: ragged rows'],
   },
   {
     status: [500],
     json: "starts_with(error, 'cannot reshape array of size ')",
     outcome: 'MODEL_REJECTED_INPUT',
-    matches: v === 'v2' ? ['kserve.json: v2 bad: shape disagrees with data'] : [],
+    matches: ['kserve.json: v2 bad: shape disagrees with data'],
   },
 ];
 
@@ -72,7 +75,7 @@ export const PRESETS = {
   'kserve-v2': {
     message: 'error || detail[0].msg',
     rules: [
-      ...sklearnRules('v2'),
+      ...SKLEARN_RULES,
       {
         status: [500],
         json: "starts_with(error, 'invalid datatype ')",
@@ -85,7 +88,7 @@ export const PRESETS = {
   'kserve-v1': {
     message: 'error',
     rules: [
-      ...sklearnRules('v1'),
+      ...SKLEARN_RULES,
       {
         // The KeyError of a body without "instances", which KServe answers as its quoted key.
         status: [500],
@@ -112,6 +115,8 @@ export const PRESETS = {
           'mlserver.json: v2 bad: BYTES datatype',
           'mlserver.json: v2 bad: shape disagrees with data',
           'mlserver.json: v2 bad: huge row',
+          // Starlette's bare 500, which MLflow's scoring server answers too (to a body without a content-type).
+          'mlflow.json: bad: no content-type',
         ],
       },
     ],
