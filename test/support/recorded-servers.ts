@@ -69,3 +69,21 @@ export const postsOfObjects = (file: RecordingFile): Exchange[] =>
   recording(file).exchanges.filter(
     (e) => e.request.method === 'POST' && typeof e.request.body === 'object' && e.request.body !== null && !Array.isArray(e.request.body) && /json/.test(e.request.headers['content-type'] ?? ''),
   );
+
+/**
+ * A stand-in for a recorded server: each GET answers as recorded for its path (404 `{"detail":
+ * "Not Found"}` for a path it has no recording of), and every POST answers `post` (an exchange
+ * name, or a behaviour) to whatever it is sent.
+ */
+export function recordedServer(file: RecordingFile, post: string | Behaviour): Behaviour {
+  const gets = new Map<string, Exchange>();
+  for (const e of recording(file).exchanges) if (e.request.method === 'GET' && !gets.has(e.request.path)) gets.set(e.request.path, e);
+  const answerPost = typeof post === 'string' ? replay(exchange(file, post)) : post;
+  return (req, res, body) => {
+    if (req.method === 'POST') return answerPost(req, res, body);
+    const e = gets.get((req.url ?? '').split('?')[0] ?? '');
+    if (e) return replay(e)(req, res, body);
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end('{"detail":"Not Found"}');
+  };
+}
