@@ -58,6 +58,10 @@ configure('schema', {
   },
 });
 
+// An endpoint parameter written with `--value file://endpoint.txt` ends in the file's newline.
+const fromFile = await s.addModel('from-file', answerJson('{"ok":true}'));
+s.parameters[`${PREFIX}/models/from-file/endpoint`] = `${fromFile.url}/predict\n`;
+
 const predict = (model: string, data: unknown = { instances: [[5.1, 3.5, 1.4, 0.2]] }) => s.invoke(restEvent({ path: predictPath(model), body: envelope('t-1', data) }));
 
 describe('a model\'s own error rules', () => {
@@ -236,4 +240,9 @@ describe('ensembles whose members refuse B\'s input', () => {
     assert.equal(result.statusCode, 200, result.body);
     assert.deepEqual(JSON.parse(result.body), { userTag: 't-1', result: { ok1: { predictions: [1] } }, partial: true, errors: { k1: refusal } });
   });
+});
+
+test('trailing newline: an endpoint written from a file (put-parameter --value file://endpoint.txt) serves as the URL without it', async () => {
+  assert.equal(expectSuccess(await predict('from-file'), 't-1'), '{"ok":true}');
+  assert.equal(fromFile.received.at(-1)?.url, '/predict');
 });
