@@ -8,6 +8,8 @@ import { parseLossless } from '../lambda/contract/json-text.ts';
 import { parseModelConfig, type ModelConfig } from '../lambda/config/model-config.ts';
 import { compileExpression } from '../lambda/mapping/expression.ts';
 import { compileMapping, applyMapping } from '../lambda/mapping/mapping.ts';
+import { AdapterError } from '../lambda/contract/errors.ts';
+import { ruledFailure } from '../lambda/models/error-rules.ts';
 import { modelBody } from '../lambda/models/model-body.ts';
 import { resultText } from '../lambda/models/model-result.ts';
 import { CDK_ESBUILD_OPTIONS, HANDLER_ENTRY } from './scenarios/cold-start.ts';
@@ -40,12 +42,27 @@ const kserve = config({
   errorWhen: "status == 'FAILED'",
 });
 const simple = compileMapping('{instances: data.instances}');
+// What onboard declares for rows of 4 numbers, and a kserve-v2 preset's rules over a 500 body.
+const onboarded = config({
+  dataSchema: { type: 'object', required: ['instances'], properties: { instances: { type: 'array', minItems: 1, items: { type: 'array', minItems: 4, maxItems: 4, items: { type: 'number' } } } } },
+  errors: { preset: 'kserve-v2' },
+});
+const rows100 = { instances: Array.from({ length: 100 }, () => [5.1, 3.5, 1.4, 0.2]) };
+const failureBodies = {
+  sklearn: '{"error":"X has 5 features, but LogisticRegression is expecting 4 features as input."}',
+  other: '{"error":"list index out of range"}',
+};
+const rejected = new AdapterError('UPSTREAM_ERROR', { upstreamStatus: 500 });
 let unique = 0;
 
 const figures = {
   'evaluate {instances: data.instances}': perCall(() => applyMapping(simple, input)),
   'evaluate the KServe request mapping (1 required path)': perCall(() => applyMapping(kserve.request!, input)),
   'parse + evaluate a new expression (no cache)': perCall(() => compileExpression(`{instances: data.instances, n: \`${unique++}\`}`).evaluate(input), 20_000),
+  'dataSchema check, 2 rows of 4 numbers': perCall(() => onboarded.dataSchema!.check(input.data)),
+  'dataSchema check, 100 rows of 4 numbers': perCall(() => onboarded.dataSchema!.check(rows100), 10_000),
+  'error rules on a 500: the kserve-v2 preset, first rule holds': perCall(() => ruledFailure(onboarded.errors, rejected, failureBodies.sklearn, undefined, undefined)),
+  'error rules on a 500: the kserve-v2 preset, no rule holds (all 8 tried)': perCall(() => ruledFailure(onboarded.errors, rejected, failureBodies.other, undefined, undefined)),
   'request body: passthrough (JSON.stringify of data)': perCall(() => modelBody(undefined, input)),
   'request body: KServe mapping': perCall(() => modelBody(kserve, input)),
   'result: passthrough (verbatim splice)': perCall(() => resultText(undefined, answer, input)),
@@ -71,6 +88,8 @@ const sizes = {
   'the generated standalone validators (both schemas)': (await bytes("export * from './lambda/config/schema-validators.generated.js';")) - empty,
   'Ajv itself, had the schemas been compiled at run time': (await bytes("import { Ajv } from 'ajv'; export const a = new Ajv();")) - empty,
   'lambda/mapping + model-config + snapshot + validators': (await bytes("export { buildSnapshot } from './lambda/config/snapshot.ts';")) - empty,
+  'error rules and presets (lambda/models/error-rules.ts)': (await bytes("export { compileErrorRules } from './lambda/models/error-rules.ts';")) - empty,
+  'the data schema compiler (lambda/models/data-schema.ts)': (await bytes("export { compileDataSchema } from './lambda/models/data-schema.ts';")) - empty,
 };
 console.log('bundle bytes (esbuild, the stack\'s options)');
 for (const [name, size] of Object.entries(sizes)) console.log(`  ${String(size).padStart(9)}  ${name}`);

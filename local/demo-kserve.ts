@@ -3,7 +3,8 @@
 //   POST /v2/models/iris/infer
 //   {"inputs": [{"name": "input-0", "shape": [n, 4], "datatype": "FP32", "data": [4n numbers, row-major]}]}
 //   -> {"model_name": "iris", "model_version": "1", "outputs": [{"name": "probabilities", "shape": [n, 3], "datatype": "FP32", "data": [3n]}]}
-// Errors are {"error": "..."} with 400, as KServe answers them.
+// Errors are {"error": "..."} with 400. GET /v2 and GET /v2/models/iris answer the protocol's
+// server and model metadata (KSERVE_METADATA).
 import { DEMO_ADDRESSES } from './demo-addresses.ts';
 import { MAX_IRIS_INSTANCES, predictIris } from './demo-iris.ts';
 import { startJsonService, type DemoService } from './demo-service.ts';
@@ -40,12 +41,25 @@ export function kserveAnswer(rows: number[][]): unknown {
   };
 }
 
+/** What the demo says about itself, in the Open Inference Protocol's metadata shapes (`npm run models -- onboard` reads them). */
+export const KSERVE_METADATA = {
+  '/v2': { name: 'demo-kserve', version: '1', extensions: [] },
+  '/v2/models/iris': {
+    name: 'iris',
+    versions: ['1'],
+    platform: 'demo',
+    inputs: [{ name: 'input-0', datatype: 'FP32', shape: [-1, 4] }],
+    outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 3] }],
+  },
+} as const;
+
 export function startKserveIrisModel(options: { port?: number } = {}): Promise<DemoService> {
   return startJsonService({
     name: DEMO_ADDRESSES.irisKserve.name,
     path: DEMO_ADDRESSES.irisKserve.path,
     port: options.port ?? DEMO_ADDRESSES.irisKserve.port,
     errorBody: (message) => ({ error: message }),
+    metadata: KSERVE_METADATA,
     predict(json) {
       const parsed = parseKserveRequest(json);
       if ('error' in parsed) return { status: 400, body: { error: parsed.error } };

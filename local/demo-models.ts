@@ -1,7 +1,8 @@
 // The demo prediction services for local runs, each with its own native JSON, the way A's
 // models differ from one another:
 // - iris, TF-Serving style: POST /v1/models/iris:predict {"instances": [[4 floats], ...]}
-//   -> {"predictions": [[p_setosa, p_versicolor, p_virginica], ...]}; errors {"error": "..."}.
+//   -> {"predictions": [[p_setosa, p_versicolor, p_virginica], ...]}; errors {"error": "..."};
+//   GET /v1/models/iris/metadata, TF Serving's signature (IRIS_METADATA).
 // - churn, a plain JSON API: POST /predict {"features": {...}} -> {"score": p, "label": "..."};
 //   errors {"detail": "..."}; and churn's variant v2, the same API with retrained weights.
 // - iris-kserve, KServe v2 (demo-kserve.ts), and fraud, a job API that reports failures in a
@@ -105,12 +106,31 @@ export const DEFAULT_DEMO_PORTS: Readonly<DemoPorts> = Object.fromEntries(DEMO_K
 /** Every demo on a free port: for tests and benchmarks that must not take the default ports. */
 export const EPHEMERAL_DEMO_PORTS: DemoPorts = { iris: 0, churn: 0, irisKserve: 0, fraud: 0, churnV2: 0 };
 
+/** TF Serving's model metadata for the iris demo (GET /v1/models/iris/metadata): one signature, one [-1, 4] float input. */
+export const IRIS_METADATA = {
+  '/v1/models/iris/metadata': {
+    model_spec: { name: 'iris', signature_name: '', version: '1' },
+    metadata: {
+      signature_def: {
+        signature_def: {
+          serving_default: {
+            inputs: { instances: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '-1', name: '' }, { size: '4', name: '' }], unknown_rank: false }, name: 'serving_default_instances:0' } },
+            outputs: { predictions: { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '-1', name: '' }, { size: '3', name: '' }], unknown_rank: false }, name: 'StatefulPartitionedCall:0' } },
+            method_name: 'tensorflow/serving/predict',
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 export function startIrisModel(options: { port?: number } = {}): Promise<DemoService> {
   return startJsonService({
     name: DEMO_ADDRESSES.iris.name,
     path: DEMO_ADDRESSES.iris.path,
     port: options.port ?? DEMO_ADDRESSES.iris.port,
     errorBody: (message) => ({ error: message }),
+    metadata: IRIS_METADATA,
     predict(json) {
       const parsed = parseIrisRequest(json);
       if ('error' in parsed) return { status: 400, body: { error: parsed.error } };

@@ -23,6 +23,8 @@ export interface JsonServiceSpec {
   port: number;
   errorBody: (message: string) => unknown;
   predict: (json: unknown) => { status: number; body: unknown };
+  /** What the service says about itself: GET path -> JSON body (a model server's metadata routes). */
+  metadata?: Readonly<Record<string, unknown>>;
 }
 
 /** A demo prediction service: POST JSON to one path on 127.0.0.1, answered by `predict`. */
@@ -34,7 +36,8 @@ export async function startJsonService(spec: JsonServiceSpec): Promise<DemoServi
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'GET' && spec.metadata && Object.hasOwn(spec.metadata, path)) return send(res, 200, spec.metadata[path]);
     if (path !== spec.path) return send(res, 404, spec.errorBody(`No route for ${path}.`));
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');

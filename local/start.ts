@@ -36,6 +36,12 @@ export interface LocalOptions {
   parameterPrefix?: string;
   /** PARAMETER_CACHE_TTL_SECONDS, else 2. */
   cacheTtlSeconds?: number;
+  /**
+   * LOCAL_SSM_ENDPOINT: an external SSM endpoint instead of the loopback one over the
+   * parameters file, `aws` for the region's real one; credentials and region then come from
+   * the usual AWS environment, so a team's real parameters drive the handler.
+   */
+  ssmEndpoint?: string;
   /** Where unset options are read from; process.env by default. */
   env?: Record<string, string | undefined>;
   /** Request lines and notices. Silent by default. */
@@ -50,7 +56,20 @@ export interface LocalSettings {
   parametersFile: string;
   parameterPrefix: string;
   cacheTtlSeconds: number;
+  /** LOCAL_SSM_ENDPOINT: undefined for the loopback SSM endpoint over the parameters file. */
+  ssmEndpoint: string | undefined;
 }
+
+/** LOCAL_SSM_ENDPOINT's value: `aws` or an http(s) URL; undefined when unset. */
+function ssmEndpointFrom(value: string | undefined): string | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (text === 'aws' || (URL.canParse(text) && /^https?:$/.test(new URL(text).protocol))) return text;
+  throw new Error(`LOCAL_SSM_ENDPOINT must be an http(s) URL or "aws", got ${JSON.stringify(value)}`);
+}
+
+/** The AWS variables the SDK reads for credentials and region, passed on to an external SSM endpoint's client. */
+const AWS_ENVIRONMENT = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL_SSM'] as const;
 
 const portFrom = (value: string | undefined, name: string): number | undefined => {
   if (value === undefined || value === '') return undefined;
@@ -118,6 +137,7 @@ export function localSettings(options: LocalOptions = {}): LocalSettings {
     parametersFile: resolve(options.parametersFile ?? (env.PARAMETERS_FILE || DEFAULT_PARAMETERS_FILE)),
     parameterPrefix: options.parameterPrefix ?? (env.PARAMETER_PREFIX || DEFAULT_PARAMETER_PREFIX),
     cacheTtlSeconds: ttl,
+    ssmEndpoint: ssmEndpointFrom(options.ssmEndpoint ?? env.LOCAL_SSM_ENDPOINT),
   };
 }
 
@@ -136,8 +156,10 @@ const DEMO_MODELS = Object.keys(DEMO_EXAMPLES) as (keyof typeof DEMO_EXAMPLES)[]
 
 export interface LocalMode {
   url: string;
+  /** The SSM endpoint the handler reads: the loopback one, LOCAL_SSM_ENDPOINT, or `aws`. */
   ssmUrl: string;
-  ssm: SsmServer;
+  /** The loopback SSM endpoint; none with LOCAL_SSM_ENDPOINT. */
+  ssm: SsmServer | undefined;
   demos: DemoService[];
   settings: LocalSettings;
   /** One ready-to-paste curl per demo model, keyed by model name. */
@@ -146,7 +168,7 @@ export interface LocalMode {
   moreCurls: string[];
   /** Notices worth printing: a port that gave way, a demo not at its default address, a model the parameters file points elsewhere. */
   notices: string[];
-  /** What the SSM endpoint serves now: the parameters file, each demo at its actual address. */
+  /** What the loopback SSM endpoint serves now: the parameters file, each demo at its actual address ({} with LOCAL_SSM_ENDPOINT). */
   parameters(): Record<string, string>;
   close(): Promise<void>;
 }
@@ -215,36 +237,55 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     }
     const moved = movedDemos(byKey);
 
-    if (!existsSync(settings.parametersFile)) {
-      writeParametersFile(settings.parametersFile, defaultDemoParameters(settings.parameterPrefix));
-      notices.push(`created ${settings.parametersFile} with the demo parameters`);
-    }
-    try {
-      const parameters = servedParameters(readParametersFile(settings.parametersFile), moved);
-      for (const demo of demos) {
-        const name = `${settings.parameterPrefix}/${demo.parameter}`;
-        const configured = parameters[name];
-        if (configured !== demo.url) notices.push(`${name} is ${configured ?? 'not set'}, not the demo at ${demo.url}`);
+    let ssm: SsmServer | undefined;
+    let ssmUrl: string;
+    let parameters: () => Record<string, string> = () => ({});
+    let ssmEnvironment: Record<string, string>;
+    if (settings.ssmEndpoint === undefined) {
+      if (!existsSync(settings.parametersFile)) {
+        writeParametersFile(settings.parametersFile, defaultDemoParameters(settings.parameterPrefix));
+        notices.push(`created ${settings.parametersFile} with the demo parameters`);
       }
-    } catch (error) {
-      notices.push(`${(error as Error).message}: the SSM endpoint answers 500 until it is fixed`);
+      try {
+        const served = servedParameters(readParametersFile(settings.parametersFile), moved);
+        for (const demo of demos) {
+          const name = `${settings.parameterPrefix}/${demo.parameter}`;
+          const configured = served[name];
+          if (configured !== demo.url) notices.push(`${name} is ${configured ?? 'not set'}, not the demo at ${demo.url}`);
+        }
+      } catch (error) {
+        notices.push(`${(error as Error).message}: the SSM endpoint answers 500 until it is fixed`);
+      }
+      const fileSource = parametersFileSource(settings.parametersFile, (problem) =>
+        log(problem === null ? `parameters file OK again: ${settings.parametersFile}` : `parameters file unusable, SSM answers 500: ${problem}`),
+      );
+      parameters = (): Record<string, string> => servedParameters(fileSource(), moved);
+      const loopback = await startSsmServer({ parameters });
+      closers.push(() => loopback.close());
+      ssm = loopback;
+      ssmUrl = loopback.url;
+      ssmEnvironment = {
+        AWS_ENDPOINT_URL_SSM: loopback.url,
+        AWS_REGION: env.AWS_REGION || 'us-east-1',
+        // Fake credentials: the SDK signs with them and never looks for real ones.
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      };
+    } else {
+      // The team's own parameters: its SSM endpoint (or AWS's), with the region and credentials the SDK finds as usual.
+      ssmUrl = settings.ssmEndpoint;
+      ssmEnvironment = {};
+      for (const name of AWS_ENVIRONMENT) if (env[name]) ssmEnvironment[name] = env[name] as string;
+      if (settings.ssmEndpoint !== 'aws') ssmEnvironment.AWS_ENDPOINT_URL_SSM = settings.ssmEndpoint;
+      notices.push(
+        `LOCAL_SSM_ENDPOINT: the handler reads ${settings.parameterPrefix} from ${settings.ssmEndpoint === 'aws' ? "AWS's SSM endpoint" : settings.ssmEndpoint} with the usual AWS credentials; ${settings.parametersFile} is not used`,
+      );
     }
-
-    const fileSource = parametersFileSource(settings.parametersFile, (problem) =>
-      log(problem === null ? `parameters file OK again: ${settings.parametersFile}` : `parameters file unusable, SSM answers 500: ${problem}`),
-    );
-    const parameters = (): Record<string, string> => servedParameters(fileSource(), moved);
-    const ssm = await startSsmServer({ parameters });
-    closers.push(() => ssm.close());
 
     const handler = await loadHandler({
       PARAMETER_PREFIX: settings.parameterPrefix,
       PARAMETER_CACHE_TTL_SECONDS: String(settings.cacheTtlSeconds),
-      AWS_ENDPOINT_URL_SSM: ssm.url,
-      AWS_REGION: env.AWS_REGION || 'us-east-1',
-      // Fake credentials: the SDK signs with them and never looks for real ones.
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      ...ssmEnvironment,
       // Powertools' local switch: the same request lines as in Lambda, indented to be read.
       POWERTOOLS_DEV: env.POWERTOOLS_DEV || 'true',
       // What Lambda sets in an on-demand environment. Powertools reports cold_start only there
@@ -258,7 +299,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
 
     return {
       url: api.url,
-      ssmUrl: ssm.url,
+      ssmUrl,
       ssm,
       demos,
       settings,
@@ -282,7 +323,9 @@ export function banner(local: LocalMode): string {
   const lines = [
     'contract-adapter local mode',
     `  API         ${local.url}   (lambda/handler.ts as a REST API, stage "local")`,
-    `  SSM         ${local.ssmUrl}   (${local.settings.parametersFile}, prefix ${local.settings.parameterPrefix}, TTL ${local.settings.cacheTtlSeconds} s)`,
+    local.ssm
+      ? `  SSM         ${local.ssmUrl}   (${local.settings.parametersFile}, prefix ${local.settings.parameterPrefix}, TTL ${local.settings.cacheTtlSeconds} s)`
+      : `  SSM         ${local.ssmUrl}   (LOCAL_SSM_ENDPOINT, prefix ${local.settings.parameterPrefix}, TTL ${local.settings.cacheTtlSeconds} s)`,
     ...local.demos.map((d) => `  demo ${d.name.padEnd(11)} ${d.url}`),
     ...local.notices.map((n) => `  note: ${n}`),
     '',

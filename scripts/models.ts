@@ -11,6 +11,19 @@
 //     does, and with --answer, what B would get back for that model answer. <envelope> and
 //     --answer are JSON text, @file, or - for standard input. Without --parameters or --config,
 //     local/parameters.json.
+//
+//   npm run models -- onboard <model> <endpoint-url> [--protocol auto|kserve-v2|kserve-v1|tf-serving|mlflow]
+//                              [--features N] [--datatype FP64] [--mlmodel file] [--signature name]
+//                              [--example data] [--out dir] [--fixtures file] [--put [--prefix P]] [--dry-run]
+//     Reads what the server says about the model (models/metadata.ts), writes a config that
+//     validates (<model>.config.json), the endpoint (<model>.endpoint.txt, for --value
+//     file://...) and golden fixtures (fixtures/<model>.json), after trying them once through
+//     the handler; with --put, writes both parameters through the SDK. Exits 1 if it cannot.
+//
+//   npm run models -- probe <model> [--fixtures file] [--parameters file | --prefix P]
+//     Runs the model's golden fixtures against its live endpoint through the handler, with its
+//     parameters from SSM (or a parameters file): pass or fail and latency per fixture; exits 1
+//     on a mismatch.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseAllowlist } from '../lambda/config/allowlist.ts';
@@ -25,6 +38,9 @@ import type { HttpRequest } from '../lambda/http/event.ts';
 import { planModelCall } from '../lambda/models/model-plan.ts';
 import { resultText } from '../lambda/models/model-result.ts';
 import { parseParameters } from '../local/parameters-file.ts';
+import { PROTOCOLS, type Protocol } from './models/metadata.ts';
+import { onboard, type Fixtures } from './models/onboard.ts';
+import { probe } from './models/probe.ts';
 
 const DEFAULT_PARAMETERS = new URL('../local/parameters.json', import.meta.url).pathname;
 /** A stand-in endpoint for a config checked on its own: explain never calls it. */
@@ -167,14 +183,80 @@ function readArgument(value: string): string {
 
 const USAGE = `usage:
   npm run models -- validate [file ...]
-  npm run models -- explain <model> <envelope|@file|-> [--parameters file | --config file] [--variant name] [--answer json|@file]`;
+  npm run models -- explain <model> <envelope|@file|-> [--parameters file | --config file] [--variant name] [--answer json|@file]
+  npm run models -- onboard <model> <endpoint-url> [--protocol auto|${PROTOCOLS.join('|')}] [--features N] [--datatype T]
+                    [--mlmodel file] [--signature name] [--example data] [--out dir] [--fixtures file] [--put [--prefix P]] [--dry-run]
+  npm run models -- probe <model> [--fixtures file] [--parameters file | --prefix P]`;
+
+const OPTIONS = {
+  parameters: { type: 'string' },
+  config: { type: 'string' },
+  variant: { type: 'string' },
+  answer: { type: 'string' },
+  protocol: { type: 'string' },
+  features: { type: 'string' },
+  datatype: { type: 'string' },
+  mlmodel: { type: 'string' },
+  signature: { type: 'string' },
+  example: { type: 'string' },
+  out: { type: 'string' },
+  fixtures: { type: 'string' },
+  prefix: { type: 'string' },
+  put: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>['values'];
+
+/** onboard and probe: they talk to the network, so they are asynchronous. */
+export async function mainAsync(argv: string[], out: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const [command, ...rest] = positionals;
+  if (command === 'onboard' && rest.length === 2 && !values.help) return runOnboard(rest[0] as string, rest[1] as string, values, out);
+  if (command === 'probe' && rest.length === 1 && !values.help) {
+    const model = rest[0] as string;
+    const path = values.fixtures ?? `fixtures/${model}.json`;
+    const fixtures = JSON.parse(readFileSync(path, 'utf8')) as Fixtures;
+    const result = await probe({ model, fixtures, parameters: values.parameters === undefined ? undefined : readFileSync(values.parameters, 'utf8'), prefix: values.prefix });
+    for (const line of result.lines) out(line);
+    return result.ok ? 0 : 1;
+  }
+  return main(argv, out);
+}
+
+async function runOnboard(model: string, endpoint: string, values: Values, out: (line: string) => void): Promise<number> {
+  const protocol = (values.protocol ?? 'auto') as Protocol | 'auto';
+  if (protocol !== 'auto' && !PROTOCOLS.includes(protocol)) {
+    out(`onboard: --protocol is one of auto, ${PROTOCOLS.join(', ')}`);
+    return 2;
+  }
+  const features = values.features === undefined ? undefined : Number(values.features);
+  if (features !== undefined && !(Number.isInteger(features) && features > 0 && features <= 100_000)) {
+    out('onboard: --features is a whole number of features from 1 to 100000');
+    return 2;
+  }
+  const result = await onboard({
+    model,
+    endpoint,
+    protocol,
+    features,
+    datatype: values.datatype,
+    mlmodel: values.mlmodel,
+    signature: values.signature,
+    example: values.example === undefined ? undefined : (JSON.parse(readArgument(values.example)) as unknown),
+    out: values.out,
+    fixtures: values.fixtures,
+    put: values.put,
+    dryRun: values['dry-run'],
+    prefix: values.prefix,
+  });
+  for (const line of result.lines) out(line);
+  return result.ok ? 0 : 1;
+}
 
 export function main(argv: string[], out: (line: string) => void): number {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { parameters: { type: 'string' }, config: { type: 'string' }, variant: { type: 'string' }, answer: { type: 'string' }, help: { type: 'boolean' } },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const [command, ...rest] = positionals;
   if (command === 'validate' && !values.help) {
     let ok = true;
@@ -203,7 +285,7 @@ export function main(argv: string[], out: (line: string) => void): number {
 
 if (import.meta.main) {
   try {
-    process.exitCode = main(process.argv.slice(2), (line) => console.log(line));
+    process.exitCode = await mainAsync(process.argv.slice(2), (line) => console.log(line));
   } catch (error) {
     console.error(`models: ${(error as Error).message}`);
     process.exitCode = 2;

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import type { ModelName } from '../contract/model-name.ts';
 import { ExpressionError, compileExpression, type Expression } from '../mapping/expression.ts';
 import { compileMapping, type Mapping, type MappingSpec } from '../mapping/mapping.ts';
+import { DataSchemaError, compileDataSchema, type DataSchema, type DataSchemaSpec } from '../models/data-schema.ts';
+import { compileErrorRules, type ErrorRules, type ErrorsSpec } from '../models/error-rules.ts';
 import { readSchemaDocument } from './schema-reason.ts';
 import { validateModelConfig } from './schema-validators.generated.js';
 
@@ -28,6 +30,10 @@ export interface ModelConfig {
   readonly canary: { variant: ModelName; percent: number } | undefined;
   readonly shadow: { variant: ModelName; percent: number; compare: Expression | undefined } | undefined;
   readonly tls: TlsNames | undefined;
+  /** What a non-2xx answer means for B beyond its status: the config's rules, then its preset's. */
+  readonly errors: ErrorRules | undefined;
+  /** B's data as this model takes it: checked before the request mapping. */
+  readonly dataSchema: DataSchema | undefined;
 }
 
 export type ParsedConfig = { ok: true; config: ModelConfig } | { ok: false; hash: string; reason: string };
@@ -48,6 +54,8 @@ interface ConfigDocument {
     shadow?: { variant: ModelName; percent?: number; compare?: string };
   };
   tls?: TlsNames;
+  errors?: ErrorsSpec;
+  dataSchema?: DataSchemaSpec;
 }
 
 /** Compiles one part of the document, naming the part when its expression is refused. */
@@ -56,6 +64,7 @@ function compiled<T>(where: string, compile: () => T): T {
     return compile();
   } catch (error) {
     if (error instanceof ExpressionError) throw new ExpressionError(`expression: ${where} ${error.message}`);
+    if (error instanceof DataSchemaError) throw new ExpressionError(`schema: ${where} ${error.message}`);
     throw error;
   }
 }
@@ -90,6 +99,8 @@ export function parseModelConfig(text: string): ParsedConfig {
                 compare: shadow.compare === undefined ? undefined : compiled('/variants/shadow/compare', () => compileExpression(shadow.compare as string)),
               },
         tls: doc.tls,
+        errors: doc.errors === undefined ? undefined : compileErrorRules(doc.errors, (where, text) => compiled(where, () => compileExpression(text))),
+        dataSchema: doc.dataSchema === undefined ? undefined : compiled('/dataSchema', () => compileDataSchema(doc.dataSchema as DataSchemaSpec)),
       },
     };
   } catch (error) {

@@ -37,14 +37,30 @@ export interface AdapterErrorOptions {
   details?: string;
   /** Seconds, for 503 answers. */
   retryAfter?: number;
+  /**
+   * UPSTREAM_ERROR and UPSTREAM_UNAVAILABLE only: the retry hint a model's error rule states
+   * instead of the code's own (docs/contract.md, "Errors"). Every other code keeps its own.
+   */
+  retryable?: boolean;
   /** METHOD_NOT_ALLOWED: the methods the route takes, for the Allow header. */
   allow?: string;
   /** RESULT_TOO_LARGE: the size of the result as Lambda would have returned it, for the log line only. */
   resultBytes?: number;
   /** UPSTREAM_TIMEOUT from a model call: the phase the deadline cut, for the log line only. */
   timeoutPhase?: TimeoutPhase;
+  /** An ensemble's failure: each member's own error, sent beside `error` as `errors` (docs/contract.md, "Ensembles"). */
+  memberErrors?: Record<string, MemberError>;
   /** Kept for the log line (its class and code, never its message), never sent to B. */
   cause?: unknown;
+}
+
+/** One ensemble member's error as B sees it, in a 200's `errors` and in a failure's. */
+export interface MemberError {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+  upstreamStatus?: number;
+  details?: string;
 }
 
 /** An error with a contract code. Anything else that reaches the error middleware is INTERNAL. */
@@ -55,9 +71,11 @@ export class AdapterError extends Error {
   readonly upstreamStatus: number | undefined;
   readonly details: string | undefined;
   readonly retryAfter: number | undefined;
+  readonly retryable: boolean;
   readonly allow: string | undefined;
   readonly timeoutPhase: TimeoutPhase | undefined;
   readonly resultBytes: number | undefined;
+  readonly memberErrors: Record<string, MemberError> | undefined;
 
   constructor(code: ErrorCode, options: AdapterErrorOptions = {}) {
     super(code, options.cause === undefined ? undefined : { cause: options.cause });
@@ -66,10 +84,24 @@ export class AdapterError extends Error {
     this.upstreamStatus = options.upstreamStatus;
     this.details = options.details;
     this.retryAfter = options.retryAfter;
+    const overridable = code === 'UPSTREAM_ERROR' || code === 'UPSTREAM_UNAVAILABLE';
+    this.retryable = overridable && options.retryable !== undefined ? options.retryable : ERRORS[code].retryable;
     this.allow = options.allow;
     this.timeoutPhase = options.timeoutPhase;
     this.resultBytes = options.resultBytes;
+    this.memberErrors = options.memberErrors;
   }
+}
+
+/** The message B reads for an error: the code's fixed text, and for INVALID_REQUEST the sentence naming the field. */
+export const errorMessage = (error: AdapterError): string => (error.detail === undefined ? ERRORS[error.code].message : `${ERRORS[error.code].message} ${error.detail}`);
+
+/** An ensemble member's error as B sees it: upstreamStatus and details only where the contract shows them (422). */
+export function memberError(error: AdapterError): MemberError {
+  const entry: MemberError = { code: error.code, message: errorMessage(error), retryable: error.retryable };
+  if (error.code === 'MODEL_REJECTED_INPUT' && error.upstreamStatus !== undefined) entry.upstreamStatus = error.upstreamStatus;
+  if (error.code === 'MODEL_REJECTED_INPUT' && error.details !== undefined) entry.details = error.details;
+  return entry;
 }
 
 /** `INVALID_REQUEST` with a message that names the field. */

@@ -1,7 +1,7 @@
 // B's response bodies, built as text: the model's validated JSON is spliced in verbatim so that
 // big integers, -0 and key order reach B exactly as the model wrote them.
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { AdapterError, ERRORS } from './errors.ts';
+import { AdapterError, ERRORS, errorMessage } from './errors.ts';
 
 export type HttpResult = APIGatewayProxyResult & { headers: Record<string, string> };
 
@@ -27,15 +27,17 @@ export function errorResult(error: AdapterError, userTag: string | null, request
   const spec = ERRORS[error.code];
   const body: Record<string, unknown> = {
     code: error.code,
-    message: error.detail === undefined ? spec.message : `${spec.message} ${error.detail}`,
+    message: errorMessage(error),
     requestId,
-    retryable: spec.retryable,
+    retryable: error.retryable,
   };
   // Only the 422 row tells B the model's status; for the others it is for the logs.
   if (error.code === 'MODEL_REJECTED_INPUT' && error.upstreamStatus !== undefined) body.upstreamStatus = error.upstreamStatus;
   // Only there, and only when the model's config opted in (exposeUpstreamErrors).
   if (error.code === 'MODEL_REJECTED_INPUT' && error.details !== undefined) body.details = error.details;
-  const result = jsonResult(spec.status, JSON.stringify({ userTag, error: body }));
+  // An ensemble's failure also says why each member failed, as its 200 does.
+  const text = error.memberErrors === undefined ? JSON.stringify({ userTag, error: body }) : JSON.stringify({ userTag, error: body, errors: error.memberErrors });
+  const result = jsonResult(spec.status, text);
   if (spec.status === 503) result.headers['retry-after'] = String(error.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS);
   if (error.allow !== undefined) result.headers.allow = error.allow;
   return result;

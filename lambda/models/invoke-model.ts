@@ -12,7 +12,7 @@ import { callModel } from '../upstream/call-model.ts';
 import type { ModelConnections } from '../upstream/connections.ts';
 import type { Deadline } from './deadline.ts';
 import type { ModelPlan } from './model-plan.ts';
-import { rejectionDetails, resultText } from './model-result.ts';
+import { failureBody, resultText } from './model-result.ts';
 
 /** The connections for a model: the shared ones, or those of its TLS material (upstream/tls-agents.ts). */
 export type ConnectionsFor = (tls: TlsMaterial | undefined) => ModelConnections;
@@ -44,7 +44,7 @@ export async function invokeModel(deps: ModelDeps, plan: ModelPlan, call: { dead
       signal: call.signal,
       onAttempt,
       newConnection: connections.newConnection,
-      describeRejection: config?.exposeUpstreamErrors ? (body) => rejectionDetails(config, body) : undefined,
+      failureBody: config?.errors || config?.exposeUpstreamErrors ? failureBody(config) : undefined,
     }),
   );
   if (!outcome.ok) return outcome;

@@ -43,8 +43,8 @@ export interface PlanRequest {
 
 /**
  * The plan for `model`, or the contract error for a model B cannot call (404 for an unknown
- * model or variant, 503 for an unusable config or endpoint, 400 for data its request mapping
- * does not fit), with what was known before it failed.
+ * model or variant, 503 for an unusable config or endpoint, 400 for data its data schema or
+ * request mapping does not fit), with what was known before it failed.
  */
 export function planModelCall(snapshot: ConfigSnapshot, model: ModelName, request: PlanRequest): Planned {
   const entry = snapshot.models.get(model);
@@ -57,6 +57,8 @@ export function planModelCall(snapshot: ConfigSnapshot, model: ModelName, reques
     const target = chooseTarget(model, entry, config, { userTag: request.envelope.userTag, variant: request.variant });
     facts = { ...facts, variant: target.variant };
     const input = mappingInput(request.envelope, request.http);
+    // B's data against the model's declared schema first: its 400 names the path that breaks it.
+    config?.dataSchema?.check(input.data);
     const body = modelBody(config, input);
     return { ok: true, plan: { model, entry, config, tls, target, input, body, headers: modelRequestHeaders(input.headers, Buffer.byteLength(body)) } };
   } catch (error) {

@@ -2,10 +2,11 @@
 // may turn it into 502, the response mapping may reshape it, and without either the model's
 // text is spliced verbatim. Also the `details` a model's 4xx may lend B's 422.
 import { AdapterError } from '../contract/errors.ts';
-import { parseExact, parseLossless, scanJson } from '../contract/json-text.ts';
+import { parseExact, parseLossless, scanJson, singleJsonText } from '../contract/json-text.ts';
 import type { ModelConfig } from '../config/model-config.ts';
 import { isTruthy } from '../mapping/expression.ts';
 import { applyMapping, budgetExceeded } from '../mapping/mapping.ts';
+import { ruledFailure } from './error-rules.ts';
 import type { MappingInput } from './mapping-input.ts';
 
 /** The cause of the 502 when `errorWhen` holds: its class is what the log line shows. */
@@ -75,13 +76,30 @@ export function rejectionDetails(config: ModelConfig, body: string): string | un
   const expose = config.exposeUpstreamErrors;
   if (!expose) return undefined;
   let message: string | undefined = body.trim();
-  if (expose.message) {
+  // `true` on a model with a preset: the preset's pick of its protocol's message, when the body is JSON.
+  const pick = expose.message ?? (config.errors?.message && singleJsonText(body) !== undefined ? config.errors.message : undefined);
+  if (pick) {
     try {
-      const picked = expose.message.evaluate(parseExact(body));
+      const picked = pick.evaluate(parseExact(body));
       message = typeof picked === 'string' ? picked : picked === null || picked === undefined ? undefined : JSON.stringify(picked);
     } catch {
       message = undefined;
     }
   }
   return message ? truncateUtf8(message, MAX_DETAILS_BYTES) : undefined;
+}
+
+/**
+ * What a model's config reads in its failures' bodies (upstream/call-model.ts keeps them only
+ * when asked): the error rules' statuses, and a 4xx B receives as 422 when its message may be
+ * shown. The error B gets is the first rule's that holds, else the status's, with `details` on
+ * a 422 as exposeUpstreamErrors allows.
+ */
+export function failureBody(config: ModelConfig) {
+  const rules = config.errors;
+  const describe = config.exposeUpstreamErrors ? (body: string) => rejectionDetails(config, body) : undefined;
+  return {
+    keep: (status: number, code: string): boolean => (rules?.statuses.has(status) ?? false) || (describe !== undefined && code === 'MODEL_REJECTED_INPUT'),
+    explain: (failure: AdapterError, body: string, retryAfter: number | undefined): AdapterError => ruledFailure(rules, failure, body, retryAfter, describe),
+  };
 }

@@ -5,7 +5,7 @@
 // A small dispatch handler collects the answer: undici's `request` would wrap it in a stream
 // and tie an abort signal to it, which cost more per call than the rest of the adapter.
 import type { Dispatcher } from 'undici';
-import { AdapterError, type TimeoutPhase } from '../contract/errors.ts';
+import { AdapterError, type ErrorCode, type TimeoutPhase } from '../contract/errors.ts';
 import { singleJsonText } from '../contract/json-text.ts';
 import type { Endpoint } from '../config/endpoint.ts';
 import { CallConnection, dispatchWith } from './connector.ts';
@@ -29,10 +29,15 @@ export interface ModelCall {
    */
   newConnection?: (origin: string) => Dispatcher & { destroy(): Promise<void> };
   /**
-   * Only for a model whose config opts in (exposeUpstreamErrors): turns the text of a 4xx
-   * body that B receives as 422 into `error.details`. The body is never logged either way.
+   * Only for a model whose config has error rules or exposeUpstreamErrors: which failures'
+   * bodies to keep (at most ERROR_BODY_LIMIT bytes), and the error B gets for one, given the
+   * status's own error, the body's text and the model's Retry-After (clamped). The body is
+   * never logged either way.
    */
-  describeRejection?: (body: string) => string | undefined;
+  failureBody?: {
+    keep(status: number, code: ErrorCode): boolean;
+    explain(failure: AdapterError, body: string, retryAfter: number | undefined): AdapterError;
+  };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -95,8 +100,10 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
   #status = 0;
   /** The error of a non-2xx answer, whose body is never passed on or logged. */
   #failure: AdapterError | undefined;
-  /** Whether the failure's body is kept, up to ERROR_BODY_LIMIT, for describeRejection. */
+  /** Whether the failure's body is kept, up to ERROR_BODY_LIMIT, for the config's failureBody. */
   #keepFailureBody = false;
+  /** The model's Retry-After on a failure, clamped; for a rule that makes it 503. */
+  #retryAfter: number | undefined;
   readonly #chunks: Buffer[] = [];
   #received = 0;
   #settled = false;
@@ -175,11 +182,11 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
     this.#status = statusCode;
     if (statusCode >= 300) {
       const code = errorForStatus(statusCode);
-      this.#failure = new AdapterError(code, {
-        upstreamStatus: statusCode,
-        retryAfter: code === 'UPSTREAM_UNAVAILABLE' ? clampRetryAfter(headers['retry-after']) : undefined,
-      });
-      this.#keepFailureBody = code === 'MODEL_REJECTED_INPUT' && this.#call.describeRejection !== undefined;
+      const keep = statusCode >= 400 && this.#call.failureBody?.keep(statusCode, code) === true;
+      const retryAfter = code === 'UPSTREAM_UNAVAILABLE' || keep ? clampRetryAfter(headers['retry-after']) : undefined;
+      this.#failure = new AdapterError(code, { upstreamStatus: statusCode, retryAfter: code === 'UPSTREAM_UNAVAILABLE' ? retryAfter : undefined });
+      this.#keepFailureBody = keep;
+      this.#retryAfter = retryAfter;
       return;
     }
     if (Number(headers['content-length']) > this.#call.maxResponseBytes) {
@@ -191,7 +198,7 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
     if (this.#settled) return;
     this.#received += chunk.length;
     if (this.#failure) {
-      // Dropped as it arrives (or kept for describeRejection), keeping the socket when that is cheap.
+      // Dropped as it arrives (or kept for failureBody), keeping the socket when that is cheap.
       if (this.#keepFailureBody) this.#chunks.push(chunk);
       if (this.#received > ERROR_BODY_LIMIT) this.#end(controller, this.#described(this.#failure));
       return;
@@ -204,12 +211,11 @@ class ModelAnswer implements Dispatcher.DispatchHandler {
     this.#settle(this.#failure ? this.#described(this.#failure) : this.#answer());
   }
 
-  /** The failure with the model's message as `details`, when its config asked for it. */
+  /** The failure as the model's config reads its body (error rules, details), when it asked to. */
   #described(failure: AdapterError): AdapterError {
-    if (!this.#keepFailureBody) return failure;
+    if (!this.#keepFailureBody || !this.#call.failureBody) return failure;
     const body = Buffer.concat(this.#chunks).subarray(0, ERROR_BODY_LIMIT);
-    const details = this.#call.describeRejection?.(new TextDecoder('utf-8').decode(body));
-    return new AdapterError(failure.code, { upstreamStatus: failure.upstreamStatus, details });
+    return this.#call.failureBody.explain(failure, new TextDecoder('utf-8').decode(body), this.#retryAfter);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {

@@ -89,7 +89,7 @@ describe('the ensemble route', () => {
   test('a member that is not a configured model is that member\'s UNKNOWN_MODEL error', async () => {
     ensemble('ghost', ['iris', 'ghost-model'], 'any');
     const { result } = await timed('ghost');
-    assert.deepEqual(JSON.parse(result.body).errors, { 'ghost-model': { code: 'UNKNOWN_MODEL', message: 'No model by that name is available.' } });
+    assert.deepEqual(JSON.parse(result.body).errors, { 'ghost-model': { code: 'UNKNOWN_MODEL', message: 'No model by that name is available.', retryable: false } });
     assert.equal(JSON.parse(result.body).partial, true);
   });
 });
@@ -105,7 +105,7 @@ describe('F42 one member over the deadline, the others fine', () => {
       assert.deepEqual(Object.keys(body), ['userTag', 'result', 'partial', 'errors']);
       assert.deepEqual(Object.keys(body.result as object), ['iris', 'second']);
       assert.equal(body.partial, true);
-      assert.deepEqual(body.errors, { slow: { code: 'UPSTREAM_TIMEOUT', message: 'The model did not answer in time.' } });
+      assert.deepEqual(body.errors, { slow: { code: 'UPSTREAM_TIMEOUT', message: 'The model did not answer in time.', retryable: true } });
       assert.ok(elapsed >= DEADLINE_MS - 10 && elapsed < DEADLINE_MS + 250, `answered at the deadline (${Math.round(elapsed)} ms)`);
       await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal(closed.length, 1, 'the slow member was aborted');

@@ -161,6 +161,7 @@ before(async () => {
   s.parameters[`${PREFIX}/models/refused/endpoint`] = `http://127.0.0.1:${await closedPort()}/predict`;
   s.parameters[`${PREFIX}/ensembles/flowers`] = JSON.stringify({ members: ['iris'], policy: 'all', deadlineMs: 2000 });
   s.parameters[`${PREFIX}/ensembles/failing`] = JSON.stringify({ members: ['broken'], policy: 'all', deadlineMs: 2000 });
+  s.parameters[`${PREFIX}/ensembles/refusing`] = JSON.stringify({ members: ['rejecting'], policy: 'all', deadlineMs: 2000 });
   s.parameters[`${PREFIX}/ensembles/stalled`] = JSON.stringify({ members: ['slow'], policy: 'all', deadlineMs: 200 });
 });
 after(async () => {
@@ -246,6 +247,7 @@ describe('POST /v1/ensembles/{ensemble}/predict (predictEnsemble)', () => {
   check('predictEnsemble', { name: 'over MAX_REQUEST_BYTES', status: 413, code: 'PAYLOAD_TOO_LARGE', invoke: () => s.invoke(ensembleEvent('flowers', tooLarge)) });
   check('predictEnsemble', { name: 'text/plain', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', invoke: () => s.invoke(ensembleEvent('flowers', undefined, { 'content-type': 'text/plain' })) });
   check('predictEnsemble', { name: 'the policy is not met', status: 502, code: 'UPSTREAM_ERROR', invoke: () => s.invoke(ensembleEvent('failing')) });
+  check('predictEnsemble', { name: 'every member refused the input', status: 422, code: 'MODEL_REJECTED_INPUT', invoke: () => s.invoke(ensembleEvent('refusing')) });
   check('predictEnsemble', { name: 'SSM failing, nothing cached', status: 503, code: 'CONFIG_UNAVAILABLE', invoke: () => whenUnavailable(ensembleEvent('flowers')) });
   check('predictEnsemble', { name: 'every member timed out', status: 504, code: 'UPSTREAM_TIMEOUT', invoke: () => s.invoke(ensembleEvent('stalled')) });
   check('predictEnsemble', { name: 'a broken deployment', status: 500, code: 'INTERNAL', invoke: () => whenBroken(ensembleEvent('flowers')) });

@@ -16,6 +16,7 @@ import { CHURN_V2, DEMO_EXAMPLES, EPHEMERAL_DEMO_PORTS, scoreChurn, type DemoSer
 import { defaultDemoParameters, demoParameters } from '../../local/demo-parameters.ts';
 import { endpointParameter, parseParameters, readParametersFile, writeParametersFile } from '../../local/parameters-file.ts';
 import { banner, curlFor, DEFAULT_PARAMETERS_FILE, listenOn, localSettings, PortInUseError, servedParameters, startLocal, type LocalMode } from '../../local/start.ts';
+import type { SsmServer } from '../../local/ssm-server.ts';
 import { FAULTS } from '../../scripts/soak/fault-models.ts';
 import { judge, KINDS } from '../../scripts/soak/mix.ts';
 import { postJson, send } from './http.ts';
@@ -42,6 +43,7 @@ describe('localSettings', () => {
       parametersFile: DEFAULT_PARAMETERS_FILE,
       parameterPrefix: '/contract-adapter/local',
       cacheTtlSeconds: 2,
+      ssmEndpoint: undefined,
     });
     assert.match(DEFAULT_PARAMETERS_FILE, /\/local\/parameters\.json$/);
   });
@@ -65,6 +67,7 @@ describe('localSettings', () => {
       parametersFile: '/tmp/p.json',
       parameterPrefix: '/x/y',
       cacheTtlSeconds: 30,
+      ssmEndpoint: undefined,
     });
   });
 
@@ -393,7 +396,7 @@ describe('local mode end to end', { skip: needsHandler }, () => {
     }
     const good = readFileSync(parametersFile, 'utf8');
     writeFileSync(parametersFile, good.slice(0, good.length / 2));
-    const callsBefore = local.ssm.calls.length;
+    const callsBefore = (local.ssm as SsmServer).calls.length;
     try {
       await sleep(TTL_SECONDS * 1000 + 300);
       for (let i = 0; i < 3; i++) {
@@ -402,7 +405,7 @@ describe('local mode end to end', { skip: needsHandler }, () => {
         assert.deepEqual((res.json() as { result: unknown }).result, await demoAnswer('iris', DEMO_EXAMPLES.iris));
         await sleep(300);
       }
-      assert.ok(local.ssm.calls.length > callsBefore, 'the handler asked SSM again');
+      assert.ok((local.ssm as SsmServer).calls.length > callsBefore, 'the handler asked SSM again');
       const ssmAnswer = await fetch(local.ssmUrl, {
         method: 'POST',
         headers: { 'x-amz-target': 'AmazonSSM.GetParametersByPath', 'content-type': 'application/x-amz-json-1.1' },

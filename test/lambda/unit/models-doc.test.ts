@@ -27,7 +27,7 @@ function blocks(language: string): string[] {
 
 test('every JSON block in docs/models.md is a valid config, ensemble or mapping', () => {
   const json = blocks('json');
-  assert.equal(json.length, 7);
+  assert.equal(json.length, 12);
   for (const text of json) {
     const value = JSON.parse(text) as Record<string, unknown>;
     if ('members' in value) {
