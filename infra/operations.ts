@@ -135,9 +135,10 @@ export class Operations extends Construct {
     // What the adapter itself knows (its EMF metrics): the configuration it serves, and each model.
     const period = configPeriod(props.cacheTtlSeconds);
     const periods = `${CONFIG_PERIODS} periods of ${period.toMinutes()} min in a row`;
-    const refreshFailures = adapterMetric('ConfigRefreshes', { result: 'failed' }, Stats.SUM, period, 'failed refreshes');
+    // No labels on what an alarm reads: a labelled metric makes CloudFormation's metric-math form.
+    const refreshFailures = adapterMetric('ConfigRefreshes', { result: 'failed' }, Stats.SUM, period);
     const refreshes = adapterMetric('ConfigRefreshes', { result: 'ok' }, Stats.SUM, period, 'refreshes');
-    const staleServes = adapterMetric('StaleServes', {}, Stats.SUM, period, 'stale serves');
+    const staleServes = adapterMetric('StaleServes', {}, Stats.SUM, period);
     const configFailures = new Alarm(this, 'ConfigRefreshFailures', {
       alarmDescription: `Reading the configuration from SSM failed in each of ${periods} (throttling, a denied or missing path, no credentials): containers serve their last copy, or 503 CONFIG_UNAVAILABLE with none.`,
       metric: refreshFailures,
@@ -241,7 +242,7 @@ export class Operations extends Construct {
           ]),
         ],
         [
-          graph(`Configuration (SSM), per ${period.toMinutes()} min`, [refreshes, refreshFailures], [staleServes]),
+          graph(`Configuration (SSM), per ${period.toMinutes()} min`, [refreshes, refreshFailures.with({ label: 'failed refreshes' })], [staleServes.with({ label: 'stale serves' })]),
           graph('Requests by consumer', [searchAll('Requests', 'consumer', 'Sum', '')], [searchAll('Errors', 'consumer', 'Sum', '')]),
         ],
         [
