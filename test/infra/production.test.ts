@@ -108,7 +108,12 @@ describe('consumers', () => {
     assert.equal(links.length, 3);
     const planOf = (name: string) => Object.entries(resourcesOf(consumers.template, 'AWS::ApiGateway::UsagePlan')).find(([, plan]) => plan.Properties?.UsagePlanName === name)![0];
     const keyOf = (name: string) => Object.entries(keys).find(([, key]) => key.Properties?.Name === name)![0];
-    for (const [key, plan] of [['contract-adapter-dev-team-a-1', 'contract-adapter-dev-team-a'], ['contract-adapter-dev-fraud-ops-2026-11', 'contract-adapter-dev-fraud-ops'], ['contract-adapter-dev-fraud-ops-2026-12', 'contract-adapter-dev-fraud-ops']]) {
+    const pairs: [key: string, plan: string][] = [
+      ['contract-adapter-dev-team-a-1', 'contract-adapter-dev-team-a'],
+      ['contract-adapter-dev-fraud-ops-2026-11', 'contract-adapter-dev-fraud-ops'],
+      ['contract-adapter-dev-fraud-ops-2026-12', 'contract-adapter-dev-fraud-ops'],
+    ];
+    for (const [key, plan] of pairs) {
       assert.ok(links.some((link) => JSON.stringify(link) === JSON.stringify({ KeyId: { Ref: keyOf(key) }, KeyType: 'API_KEY', UsagePlanId: { Ref: planOf(plan) } })), key);
     }
   });
@@ -219,7 +224,10 @@ describe('auth=jwt', () => {
   });
 
   it("the authorizer function: outside the VPC, its own log group and role, the issuer's settings in its environment", () => {
-    const [[id, fn]] = Object.entries(resourcesOf(jwt.template, 'AWS::Lambda::Function')).filter(([logical]) => logical.startsWith('ApiJwtAuthorizer')) as [[string, { Properties: Record<string, unknown> }]];
+    const found = Object.entries(resourcesOf(jwt.template, 'AWS::Lambda::Function')).filter(([logical]) => logical.startsWith('ApiJwtAuthorizer'));
+    assert.equal(found.length, 1);
+    const [id, resource] = found[0]!;
+    const fn = { Properties: resource.Properties ?? {} };
     assert.equal(fn.Properties.VpcConfig, undefined);
     assert.equal(fn.Properties.Runtime, 'nodejs24.x');
     const variables = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
