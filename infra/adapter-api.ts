@@ -20,6 +20,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { BEARER_TOKEN_PATTERN } from '../lambda/authorizer/environment.ts';
 import { ACCESS_LOG_FORMAT } from './access-log.ts';
 import { ENVELOPE_SCHEMA } from './envelope-model.ts';
 import { addGatewayResponses, gatewayErrorsFor } from './gateway-responses.ts';
@@ -148,7 +149,7 @@ export class AdapterApi extends Construct {
         handler: fn,
         identitySource: 'method.request.header.Authorization',
         // Anything but a bearer token is refused by API Gateway itself (401), without a call.
-        validationRegex: '^Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+        validationRegex: BEARER_TOKEN_PATTERN,
         resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
       });
     } else if (props.auth.kind === 'cognito') {

@@ -33,6 +33,9 @@ export interface AuthorizerOptions {
 
 export type TokenAuthorizer = (event: Pick<APIGatewayTokenAuthorizerEvent, 'authorizationToken' | 'methodArn'>) => Promise<APIGatewayAuthorizerResult>;
 
+/** The principal of a Deny (a valid token without a required scope). */
+export const DENIED_PRINCIPAL = 'insufficient-scope';
+
 /** The message API Gateway turns into UNAUTHORIZED (401); it must be exactly this. */
 export const UNAUTHORIZED = 'Unauthorized';
 
@@ -94,10 +97,8 @@ export function createTokenAuthorizer(settings: AuthorizerSettings, options: Aut
     } catch (error) {
       // The keys could not be had: not the token's fault, and B may retry.
       if (error instanceof FetchError) throw new Error('the issuer\'s JWKS could not be fetched', { cause: error });
-      if (error instanceof JwtInvalidScopeError) {
-        const sub = typeof error.rawJwt?.payload?.sub === 'string' ? error.rawJwt.payload.sub : 'unknown';
-        return policy(sub, 'Deny', stageArn(event.methodArn));
-      }
+      // A fixed principal: the error does not carry the verified claims, and a Deny needs none.
+      if (error instanceof JwtInvalidScopeError) return policy(DENIED_PRINCIPAL, 'Deny', stageArn(event.methodArn));
       if (error instanceof JwtBaseError) throw new Error(UNAUTHORIZED);
       throw error;
     }

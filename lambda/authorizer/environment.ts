@@ -38,3 +38,10 @@ export const JWT_JWKS_URI = {
 
 /** Every variable above, in the order the stack writes them. */
 export const AUTHORIZER_ENVIRONMENT: readonly AuthorizerVariable[] = [JWT_ISSUER, JWT_AUDIENCE, JWT_SCOPES, JWT_JWKS_URI];
+
+/**
+ * What API Gateway lets through to the authorizer (the TOKEN authorizer's validation
+ * expression, infra/adapter-api.ts): "Bearer " and a compact JWS. Anything else is a 401 without
+ * a call; local mode applies the same expression.
+ */
+export const BEARER_TOKEN_PATTERN = '^Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$';
