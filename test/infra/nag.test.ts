@@ -7,24 +7,15 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createAdapterApp } from '../../infra/adapter-app.ts';
-import { documentedFullContext, synthesize } from './synth.ts';
+import { documentedFullContext, documentedProductionContext, synthesize } from './synth.ts';
 
 const configurations = {
   demo: synthesize(),
   full: synthesize(documentedFullContext()),
   private: synthesize({ endpointType: 'PRIVATE', apiVpcEndpointIds: ['vpce-0a1b2c3d4e5f60718'] }),
-  // The production options: consumers, a custom domain with its record, allAtOnce, the JWT authorizer.
-  jwt: synthesize({
-    ...documentedFullContext(),
-    consumers: { 'team-a': { throttleRateLimit: 100 }, 'fraud-ops': { apiKeys: ['1', '2'] } },
-    domainName: 'predict.example.com',
-    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab',
-    hostedZoneId: 'Z0123456789ABCDEFGHIJ',
-    deployment: 'allAtOnce',
-    auth: 'jwt',
-    jwtIssuer: 'https://login.example.com/tenant',
-    jwtAudience: ['contract-adapter'],
-  }),
+  // docs/deploy.md's production options (consumers, a custom domain with its record, auth=jwt)
+  // on the full context, and allAtOnce.
+  jwt: synthesize({ ...documentedFullContext(), ...documentedProductionContext(), deployment: 'allAtOnce' }),
   cognito: synthesize({ auth: 'cognito', userPoolArn: 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbCdEf123' }),
 };
 

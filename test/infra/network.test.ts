@@ -144,7 +144,8 @@ describe('the network', () => {
   });
 
   it('builds a demonstration VPC of isolated subnets, with a flow log, when none is given', () => {
-    demo.template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.20.0.0/16' });
+    // Both DNS attributes: the endpoints' private DNS needs them (docs/deploy.md, "DNS in the VPC").
+    demo.template.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '10.20.0.0/16', EnableDnsHostnames: true, EnableDnsSupport: true });
     demo.template.resourceCountIs('AWS::EC2::Subnet', 2);
     demo.template.resourceCountIs('AWS::EC2::NatGateway', 0);
     demo.template.resourceCountIs('AWS::EC2::InternetGateway', 0);

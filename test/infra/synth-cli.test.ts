@@ -16,7 +16,7 @@ import { BUNDLE_LEFT_OUT } from '../../infra/adapter-function.ts';
 import { startSsmServer } from '../../local/ssm-server.ts';
 import { envelope, predictPath, restEvent } from '../support/events.ts';
 import { answerJson, startModelServer } from '../support/model-server.ts';
-import { documentedFullContext, projectFile } from './synth.ts';
+import { documentedFullContext, documentedProductionContext, projectFile } from './synth.ts';
 
 const run = promisify(execFile);
 const projectRoot = projectFile('');
@@ -317,6 +317,34 @@ describe('npx cdk synth', { concurrency: true }, () => {
     assert.deepEqual((fn?.Properties.VpcConfig as { SubnetIds: string[] }).SubnetIds, ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002']);
     assert.equal(resources.filter((resource) => resource.Type === 'AWS::SSM::Parameter').length, 2);
     assert.equal(resources.filter((resource) => resource.Type === 'AWS::WAFv2::WebACL').length, 1);
+  });
+
+  it("works with docs/deploy.md's production options on its full context, as -c flags, and bundles the authorizer apart from the adapter", async () => {
+    const synth = await cdkSynth({ ...documentedFullContext(), ...documentedProductionContext() });
+    assert.equal(synth.code, 0, synth.stderr);
+    const resources = Object.entries(template(synth.outdir, 'ContractAdapter-prod').Resources);
+    const count = (type: string) => resources.filter(([, resource]) => resource.Type === type).length;
+    assert.equal(count('AWS::ApiGateway::ApiKey'), 3);
+    assert.equal(count('AWS::ApiGateway::UsagePlan'), 2);
+    assert.equal(count('AWS::ApiGateway::DomainName'), 1);
+    assert.equal(count('AWS::Route53::RecordSet'), 1);
+    assert.equal(count('AWS::ApiGateway::Authorizer'), 1);
+    assert.equal(count('AWS::WAFv2::WebACL'), 1);
+    const [, group] = resources.find(([, resource]) => resource.Type === 'AWS::CodeDeploy::DeploymentGroup')!;
+    assert.equal(group.Properties.DeploymentConfigName, 'CodeDeployDefault.LambdaCanary10Percent5Minutes');
+    const [, authorizer] = resources.find(([id, resource]) => id.startsWith('ApiJwtAuthorizer') && resource.Type === 'AWS::Lambda::Function')!;
+    const asset = join(synth.outdir, String(authorizer.Metadata?.['aws:asset:path']));
+    const bundle = readFileSync(join(asset, 'index.mjs'), 'utf8');
+    // aws-jwt-verify and the authorizer, nothing of the adapter, and only Node's own modules left outside.
+    const size = statSync(join(asset, 'index.mjs')).size;
+    assert.ok(size < 100 * 1024, `${size} bytes`);
+    assert.match(bundle, /JWKS could not be fetched/);
+    for (const absent of ['GetParametersByPath', 'UPSTREAM_ALLOWLIST', 'undici']) assert.ok(!bundle.includes(absent), absent);
+    const imports = [...bundle.matchAll(/(?:^|[;}])import\s*(?:[^;'"]*?from)?\s*["']([^"']+)["']/g)].map((match) => match[1] ?? '');
+    assert.deepEqual(imports.filter((specifier) => !specifier.startsWith('node:') && !['https', 'stream', 'crypto', 'util'].includes(specifier)), []);
+    // The adapter's own bundle gained no authorizer code.
+    const [, fn] = resources.find(([id, resource]) => id.startsWith('Handler') && resource.Type === 'AWS::Lambda::Function')!;
+    assert.ok(!readFileSync(join(synth.outdir, String(fn.Metadata?.['aws:asset:path']), 'index.mjs'), 'utf8').includes('JWKS could not be fetched'));
   });
 
   it('refuses a bad context with a message that names the setting, and no stack trace', async () => {
