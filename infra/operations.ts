@@ -87,20 +87,19 @@ export class Operations extends Construct {
     super(scope, id);
     const { apiStage, handler } = props;
 
-    // The average of 5XXError is the share of responses that were 5xx, the Lambda's included:
-    // a model failing B is an incident too.
     // The stage by its name, not a reference to it: the deployment group rolls back on these
     // alarms, the alias names the group, the stage's deployment needs the methods that invoke the
     // alias, and a Ref to the stage here would close that loop (test/infra/production.test.ts).
-    const apiMetric = (metricName: string, statistic: string, label?: string): Metric =>
+    const apiMetric = (metricName: string, statistic: string): Metric =>
       new Metric({
         namespace: 'AWS/ApiGateway',
         metricName,
         dimensionsMap: { ApiName: apiStage.restApi.restApiName, Stage: props.stageName },
         statistic,
         period: minute,
-        ...(label === undefined ? {} : { label }),
       });
+    // The average of 5XXError is the share of responses that were 5xx, the Lambda's included:
+    // a model failing B is an incident too.
     const serverErrorRate = apiMetric('5XXError', Stats.AVERAGE);
     const p99Latency = apiMetric('Latency', Stats.p(99));
     const errors = handler.metricErrors({ statistic: Stats.SUM, period: minute });

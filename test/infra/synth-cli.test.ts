@@ -92,12 +92,29 @@ process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
 
 type Bundle = ReturnType<typeof adapterAsset>;
 
-const functionEnvironment = ({ fn }: Bundle): Record<string, string> => (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+/**
+ * The function's environment as Lambda would get it: CloudFormation's joins done here, each Ref
+ * to a resource (an API key's id in CONSUMER_API_KEYS) standing in as its logical id.
+ */
+const functionEnvironment = ({ fn }: Bundle): Record<string, string> => {
+  const resolve = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join !== undefined) return join[1].map(resolve).join(join[0]);
+    const ref = (value as { Ref?: string }).Ref;
+    if (ref !== undefined) return ref;
+    throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+  };
+  const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(value)]));
+};
 
 /** A fresh `node` in the asset directory answers one predict event; `aws` is what Lambda would add (the role's credentials, or none). */
 async function firstRequest(synth: Synth, bundle: Bundle, ssmUrl: string, aws: Record<string, string>) {
   const functionEnv = functionEnvironment(bundle);
-  const event = restEvent({ method: 'POST', path: predictPath('iris'), body: envelope('b-0001', { instances: [[5.1, 3.5, 1.4, 0.2]] }) });
+  // The single key's id, as CONSUMER_API_KEYS names it (its logical id stands in for it).
+  const apiKeyId = /\{"([^"]+)":"default"\}/.exec(functionEnv.CONSUMER_API_KEYS ?? '')?.[1] ?? null;
+  const event = restEvent({ method: 'POST', path: predictPath('iris'), body: envelope('b-0001', { instances: [[5.1, 3.5, 1.4, 0.2]] }), apiKeyId });
   const { stdout, stderr } = await run(join(bin, 'node'), ['--input-type=module', '-e', FIRST_REQUEST], {
     cwd: bundle.asset,
     env: {
@@ -192,7 +209,7 @@ describe('npx cdk synth', { concurrency: true }, () => {
     assert.ok(statSync(join(asset, 'index.mjs')).size < 5 * 1024 * 1024);
 
     // Outside the project (no node_modules above it), with the function's own environment.
-    const environment = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const environment = functionEnvironment({ fn, asset });
     const { stdout } = await run(
       join(bin, 'node'),
       ['--input-type=module', '-e', "const m = await import('./index.mjs'); console.log(typeof m.handler);"],
@@ -255,6 +272,8 @@ describe('npx cdk synth', { concurrency: true }, () => {
       const answered = await firstRequest(synth, bundle, ssm.url, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
       assert.equal(answered.result.statusCode, 200, answered.log);
       assert.deepEqual(JSON.parse(answered.result.body), { userTag: 'b-0001', result: { predictions: [[0.9, 0.1]] } });
+      // The bundle reads CONSUMER_API_KEYS: the single key's requests are the consumer default's.
+      assert.match(answered.log, /"message":"request".*"consumer":"default"/);
       assert.deepEqual(ssm.calls, ['GetParametersByPath']);
       assert.equal(model.received.length, 1);
 
