@@ -48,6 +48,9 @@ export const ADAPTER_SERVICE = POWERTOOLS_SERVICE_NAME.default;
 
 const minute = Duration.minutes(1);
 
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
+
 /** One TTL, rounded up to whole minutes (CloudWatch's alarm periods), and never under a minute. */
 export function configPeriod(cacheTtlSeconds: number): Duration {
   return Duration.minutes(Math.max(1, Math.ceil(cacheTtlSeconds / 60)));
@@ -226,7 +229,11 @@ export class Operations extends Construct {
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `contract-adapter-${props.stageName}`,
       widgets: [
-        [new AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: 24, height: 3 })],
+        [new AlarmStatusWidget({ title: 'Alarms', alarms: [...fleet, configFailures, staleServing], width: 24, height: 3 })],
+        // An alarm status widget shows at most 100 alarms: the models' in widgets of 100.
+        ...chunks(perModel, 100).map((alarms, index) => [
+          new AlarmStatusWidget({ title: index === 0 ? 'Model alarms' : `Model alarms (${index + 1})`, alarms, width: 24, height: 3 }),
+        ]),
         [
           graph(
             'Requests and errors',

@@ -13,6 +13,7 @@ import { documentedFullContext, onlyResource, resourcesOf, synthesize } from './
 const demo = synthesize();
 const full = synthesize(documentedFullContext());
 const slowTtl = synthesize({ parameterCacheTtlSeconds: 150 });
+const manyModels = synthesize({ models: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`m${i}`, 'http://10.20.0.10:8080/predict'])) });
 
 interface AlarmMetric {
   readonly namespace: string;
@@ -145,6 +146,13 @@ describe("the adapter's own alarms", () => {
       assert.deepEqual(properties.AlarmActions, [{ Ref: topic.id }], prefix);
       assert.deepEqual(properties.OKActions, [{ Ref: topic.id }], prefix);
     }
+  });
+
+  it('fit the dashboard however many models there are: at most 100 alarms per alarm widget, every alarm in one', () => {
+    const body = JSON.parse(JSON.stringify(onlyResource(manyModels.template, 'AWS::CloudWatch::Dashboard').properties.DashboardBody).replace(/\{"Fn::GetAtt":\["(\w+)","Arn"\]\}/g, '"$1"')) as { 'Fn::Join': [string, string[]] };
+    const widgets = (JSON.parse(body['Fn::Join'][1].join('')) as { widgets: { type: string; properties: { alarms?: string[] } }[] }).widgets.filter((widget) => widget.properties.alarms !== undefined);
+    assert.equal(alarms(manyModels.template).length, 6 + 2 * 51);
+    assert.deepEqual(widgets.map((widget) => widget.properties.alarms!.length), [6, 100, 2]);
   });
 
   it('are on the dashboard: in its alarm widget, the configuration graph, and every model and consumer by SEARCH', () => {
