@@ -1,5 +1,6 @@
 import { ResponseType } from 'aws-cdk-lib/aws-apigateway';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import type { AuthKind } from './settings/auth.ts';
 
 /**
  * An error API Gateway produces before (or instead of) the Lambda, rewritten into the
@@ -144,6 +145,18 @@ export const GATEWAY_ERRORS: readonly GatewayError[] = [
 ];
 
 /**
+ * The gateway errors of an auth option. With an authorizer (auth=jwt or auth=cognito), API
+ * Gateway answers UNAUTHORIZED for a missing or refused token (it checks the token before the
+ * key); ACCESS_DENIED is the JWT authorizer's Deny, for a valid token without a required scope.
+ */
+export function gatewayErrorsFor(auth: AuthKind): readonly GatewayError[] {
+  if (auth === 'apiKey') return GATEWAY_ERRORS;
+  return GATEWAY_ERRORS.map((error) =>
+    error.type.responseType === ResponseType.UNAUTHORIZED.responseType ? { ...error, message: 'A valid bearer token is required.' } : error,
+  );
+}
+
+/**
  * The contract's error body as a gateway response template. Gateway response templates do
  * simple `$context` substitution only (no VTL), so the request id is the one dynamic part.
  */
@@ -154,8 +167,8 @@ export function gatewayErrorBody(error: GatewayError): string {
   });
 }
 
-export function addGatewayResponses(api: RestApi): void {
-  for (const error of GATEWAY_ERRORS) {
+export function addGatewayResponses(api: RestApi, errors: readonly GatewayError[] = GATEWAY_ERRORS): void {
+  for (const error of errors) {
     // Header values are mapping expressions: a literal is written in single quotes.
     const responseHeaders: Record<string, string> = { 'Content-Type': `'${CONTENT_TYPE}'` };
     if (error.retryAfterSeconds !== undefined) responseHeaders['Retry-After'] = `'${error.retryAfterSeconds}'`;

@@ -25,7 +25,10 @@ export interface AdapterNetworkProps extends Pick<NetworkSettings, 'vpc' | 'mode
 
 /**
  * Where the adapter function runs and what it may reach: the models' CIDRs on the models'
- * ports, and SSM through an interface endpoint. Nothing else leaves its security group.
+ * ports, and SSM and X-Ray through interface endpoints. Nothing else leaves its security group.
+ * The X-Ray endpoint is there for active tracing: AWS documents the daemon as running in the
+ * function's execution environment and a VPC function as reaching AWS services only through a
+ * NAT or an endpoint, and documents no exception for the daemon (docs/deploy.md, "Traces").
  */
 export class AdapterNetwork extends Construct {
   readonly vpc: IVpc;
@@ -74,8 +77,14 @@ export class AdapterNetwork extends Construct {
           SecurityGroup.fromSecurityGroupId(this, 'SsmEndpointSecurityGroup', vpc.ssmEndpointSecurityGroupId, {
             mutable: false,
           })
-        : this.ssmEndpoint();
+        : this.interfaceEndpoint('Ssm', InterfaceVpcEndpointAwsService.SSM, 'SSM interface endpoint: HTTPS from the contract adapter function only');
     this.functionSecurityGroup.connections.allowTo(ssmEndpointSecurityGroup, Port.tcp(443), 'SSM Parameter Store endpoint');
+
+    const xrayEndpointSecurityGroup =
+      vpc.kind === 'imported' && vpc.xrayEndpointSecurityGroupId !== undefined
+        ? SecurityGroup.fromSecurityGroupId(this, 'XRayEndpointSecurityGroup', vpc.xrayEndpointSecurityGroupId, { mutable: false })
+        : this.interfaceEndpoint('XRay', InterfaceVpcEndpointAwsService.XRAY, 'X-Ray interface endpoint: HTTPS from the contract adapter function only');
+    this.functionSecurityGroup.connections.allowTo(xrayEndpointSecurityGroup, Port.tcp(443), 'X-Ray endpoint (active tracing)');
   }
 
   /** Two AZs of isolated subnets, no NAT: the models and the SSM endpoint are all it needs. */
@@ -95,18 +104,19 @@ export class AdapterNetwork extends Construct {
   }
 
   /**
-   * An SSM interface endpoint with private DNS, open to the function only. The L1 resource,
-   * because the L2 places one subnet per AZ and imported subnet ids carry no AZ without a lookup.
+   * An interface endpoint with private DNS, open to the function only (`name` is SSM's `Ssm`,
+   * kept from when it was the only one, so its logical ids stay). The L1 resource, because the
+   * L2 places one subnet per AZ and imported subnet ids carry no AZ without a lookup.
    */
-  private ssmEndpoint(): ISecurityGroup {
-    const securityGroup = new SecurityGroup(this, 'SsmEndpointSecurityGroup', {
+  private interfaceEndpoint(name: string, service: InterfaceVpcEndpointAwsService, description: string): ISecurityGroup {
+    const securityGroup = new SecurityGroup(this, `${name}EndpointSecurityGroup`, {
       vpc: this.vpc,
-      description: 'SSM interface endpoint: HTTPS from the contract adapter function only',
+      description,
       allowAllOutbound: false,
     });
-    new CfnVPCEndpoint(this, 'SsmEndpoint', {
+    new CfnVPCEndpoint(this, `${name}Endpoint`, {
       vpcId: this.vpc.vpcId,
-      serviceName: InterfaceVpcEndpointAwsService.SSM.name,
+      serviceName: service.name,
       vpcEndpointType: 'Interface',
       subnetIds: this.subnets.map((subnet) => subnet.subnetId),
       securityGroupIds: [securityGroup.securityGroupId],

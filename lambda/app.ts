@@ -15,6 +15,7 @@ import { readHttpRequest, type GatewayEvent } from './http/event.ts';
 import { readRequest, type ParsedRequest } from './http/request.ts';
 import { contractErrors } from './middleware/contract-errors.ts';
 import type { ModelDeps } from './models/invoke-model.ts';
+import { consumerResolver } from './observability/consumer.ts';
 import { observeRequest } from './observability/observe-request.ts';
 import type { Telemetry } from './observability/telemetry.ts';
 import { predictEnsemble } from './routes/ensemble.ts';
@@ -30,7 +31,9 @@ export interface AppDeps extends Pick<ModelDeps, 'settings' | 'registry' | 'conn
 type Middleware = MiddlewareObj<GatewayEvent, HttpResult, Error, Context>;
 
 export function createHandler(appDeps: AppDeps) {
-  const { settings, telemetry } = appDeps;
+  const { settings } = appDeps;
+  // The request lines name the consumers CONSUMER_API_KEYS lists (observability/consumer.ts).
+  const telemetry: Telemetry = { ...appDeps.telemetry, consumerOf: consumerResolver(settings.consumerApiKeys) };
   const deps: ModelDeps = { ...appDeps, traced: telemetry.traced, logger: telemetry.logger, metrics: telemetry.metrics };
 
   /** The route for a request that was read. */

@@ -93,6 +93,13 @@ export const UPSTREAM_ALLOWLIST = {
   description: 'comma-separated host names, IPs and CIDRs that model endpoints may point at',
 } as const satisfies TextVariable;
 
+export const CONSUMER_API_KEYS = {
+  name: 'CONSUMER_API_KEYS',
+  // Empty: no key id is known, every request's consumer is a bucket (observability/consumer.ts).
+  default: '',
+  description: "a JSON object of API key id -> consumer name: the request line's consumer and its metrics dimension",
+} as const satisfies TextVariable;
+
 export const POWERTOOLS_SERVICE_NAME = {
   name: 'POWERTOOLS_SERVICE_NAME',
   default: 'contract-adapter',
@@ -114,6 +121,7 @@ export const LAMBDA_ENVIRONMENT: readonly (IntegerVariable | TextVariable)[] = [
   MAX_RESPONSE_BYTES,
   MAX_JSON_DEPTH,
   UPSTREAM_ALLOWLIST,
+  CONSUMER_API_KEYS,
   POWERTOOLS_SERVICE_NAME,
   POWERTOOLS_METRICS_NAMESPACE,
 ];

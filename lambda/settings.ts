@@ -3,6 +3,7 @@
 // Names, defaults and ranges are lambda/environment.ts's, which the CDK stack checks against too.
 import { parseAllowlist, type Allowlist } from './config/allowlist.ts';
 import {
+  CONSUMER_API_KEYS,
   MAX_JSON_DEPTH,
   MAX_JSON_DEPTH_LIMIT,
   MAX_REQUEST_BYTES,
@@ -15,6 +16,7 @@ import {
   UPSTREAM_TIMEOUT_MS,
   type IntegerVariable,
 } from './environment.ts';
+import { parseConsumerApiKeys } from './observability/consumer.ts';
 
 export { MAX_JSON_DEPTH_LIMIT };
 
@@ -27,6 +29,8 @@ export interface Settings {
   maxResponseBytes: number;
   maxJsonDepth: number;
   upstreamAllowlist: Allowlist;
+  /** CONSUMER_API_KEYS: API key id -> consumer name (observability/consumer.ts). */
+  consumerApiKeys: ReadonlyMap<string, string>;
   /** Kept back from the Lambda's remaining time, to answer B after the model's deadline. */
   deadlineMarginMs: number;
   /** The most a request waits for SSM; past it a cached copy serves, or 503. */
@@ -73,6 +77,12 @@ export function readSettings(env: Env = process.env): Settings {
   } catch (error) {
     throw new SettingsError(`${UPSTREAM_ALLOWLIST.name}: ${(error as Error).message}`);
   }
+  let consumerApiKeys: ReadonlyMap<string, string>;
+  try {
+    consumerApiKeys = parseConsumerApiKeys(env[CONSUMER_API_KEYS.name]);
+  } catch (error) {
+    throw new SettingsError(`${CONSUMER_API_KEYS.name} ${(error as Error).message}`);
+  }
   return {
     parameterPrefix: prefix(env),
     cacheTtlMs: integer(env, PARAMETER_CACHE_TTL_SECONDS) * 1000,
@@ -81,6 +91,7 @@ export function readSettings(env: Env = process.env): Settings {
     maxResponseBytes: integer(env, MAX_RESPONSE_BYTES),
     maxJsonDepth: integer(env, MAX_JSON_DEPTH),
     upstreamAllowlist,
+    consumerApiKeys,
     deadlineMarginMs: 500,
     ssmBudgetMs: 3_000,
   };

@@ -2,16 +2,24 @@
 // event and one invocation of the handler, and the handler's result goes back as HTTP.
 // What API Gateway does on its own is imitated too: the 10 MB body cap (413), the 29 s
 // integration timeout (504) and a 502 when the function fails or answers nonsense, all in
-// the contract's error shape, worded as the stack's gateway responses word them.
+// the contract's error shape, worded as the stack's gateway responses word them. When given
+// them, it also checks API keys (x-api-key, 403 for a missing or unknown one; the key's id goes
+// into the event, as API Gateway puts it there) and runs a TOKEN authorizer before them, as
+// API Gateway does with auth=jwt: 401 for a missing or refused token, 403 for a Deny, 500 when
+// the authorizer fails. Unlike API Gateway it caches no authorizer answer.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
+import { BEARER_TOKEN_PATTERN } from '../lambda/authorizer/environment.ts';
 import { API_GATEWAY_BUDGET_MS, createLambdaContext } from './lambda-context.ts';
-import { CONTRACT_RESOURCES, fromLambdaResult, toRestApiEvent } from './rest-event.ts';
+import { CONTRACT_RESOURCES, fromLambdaResult, groupHeaders, methodArn, toRestApiEvent } from './rest-event.ts';
 
 /** What a Lambda handler for REST API events looks like from outside (Middy's included). */
 export type RestApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<unknown>;
+
+/** A REST API TOKEN authorizer, as API Gateway calls one (lambda/authorizer/authorizer.ts's). */
+export type TokenAuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 
 /** API Gateway's payload limit. */
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -31,6 +39,14 @@ export interface ApiServerOptions {
   log?: (line: string) => void;
   /** How long close() lets requests in flight finish before cutting them off. */
   closeGraceMs?: number;
+  /**
+   * API key value -> key id. Given: every request needs one of these keys in x-api-key (403
+   * otherwise), and its id goes into requestContext.identity.apiKeyId. Absent: any key or none,
+   * and no id.
+   */
+  apiKeys?: ReadonlyMap<string, string>;
+  /** A TOKEN authorizer on every route, before the key check (auth=jwt). */
+  authorizer?: TokenAuthorizerHandler;
 }
 
 export interface ApiServer {
@@ -56,7 +72,40 @@ export const LOCAL_GATEWAY_ERRORS = {
   tooLarge: { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.', retryable: false },
   timedOut: { status: 504, code: 'UPSTREAM_TIMEOUT', message: 'The prediction did not complete in time.', retryable: true },
   functionFailed: { status: 502, code: 'INTERNAL', message: 'Internal error.', retryable: false },
+  // INVALID_API_KEY.
+  invalidApiKey: { status: 403, code: 'UNAUTHORIZED', message: 'A valid x-api-key header is required.', retryable: false },
+  // UNAUTHORIZED, as auth=jwt words it (gatewayErrorsFor).
+  unauthorized: { status: 401, code: 'UNAUTHORIZED', message: 'A valid bearer token is required.', retryable: false },
+  // ACCESS_DENIED: the authorizer's Deny.
+  forbidden: { status: 403, code: 'FORBIDDEN', message: 'The request is not allowed.', retryable: false },
+  // AUTHORIZER_FAILURE falls to DEFAULT_5XX, with API Gateway's own status for it.
+  authorizerFailed: { status: 500, code: 'INTERNAL', message: 'Internal error.', retryable: false },
 } as const satisfies Record<string, GatewayErrorSpec>;
+
+type Authorized = { ok: true; context: Record<string, string> } | { ok: false; error: GatewayErrorSpec };
+
+/** The authorizer's verdict on a request, as API Gateway reaches it. */
+async function authorize(authorizer: TokenAuthorizerHandler, token: string | undefined, arn: string, log: (line: string) => void): Promise<Authorized> {
+  if (token === undefined || !new RegExp(BEARER_TOKEN_PATTERN).test(token)) return { ok: false, error: LOCAL_GATEWAY_ERRORS.unauthorized };
+  let result: APIGatewayAuthorizerResult;
+  try {
+    result = await authorizer({ type: 'TOKEN', authorizationToken: token, methodArn: arn });
+  } catch (error) {
+    if (error instanceof Error && error.message === 'Unauthorized') return { ok: false, error: LOCAL_GATEWAY_ERRORS.unauthorized };
+    log(`authorizer failed: ${error instanceof Error ? error.message : String(error)}`);
+    return { ok: false, error: LOCAL_GATEWAY_ERRORS.authorizerFailed };
+  }
+  const statements = result?.policyDocument?.Statement ?? [];
+  const effects = statements.map((statement) => (statement as { Effect?: string }).Effect);
+  if (effects.length === 0 || typeof result.principalId !== 'string') {
+    log('authorizer returned no policy');
+    return { ok: false, error: LOCAL_GATEWAY_ERRORS.authorizerFailed };
+  }
+  if (effects.includes('Deny') || !effects.includes('Allow')) return { ok: false, error: LOCAL_GATEWAY_ERRORS.forbidden };
+  const context: Record<string, string> = { principalId: result.principalId };
+  for (const [key, value] of Object.entries(result.context ?? {})) context[key] = String(value);
+  return { ok: true, context };
+}
 
 export function gatewayErrorBody(spec: GatewayErrorSpec, requestId: string): string {
   return JSON.stringify({
@@ -177,6 +226,25 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       // The client may still be sending; answer now and close rather than read 10 MB more.
       return sendError(req, res, requestId, LOCAL_GATEWAY_ERRORS.tooLarge, started, { connection: ['close'] });
     }
+    // API Gateway's order: the authorizer, then the API key, then the integration.
+    const header = (name: string): string | undefined => {
+      const { headers } = groupHeaders(req.rawHeaders);
+      return Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+    };
+    let authorizer: Record<string, string> | undefined;
+    if (options.authorizer) {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const verdict = await authorize(options.authorizer, header('authorization'), methodArn(options.region ?? 'us-east-1', stage, req.method ?? 'GET', path), log);
+      if (!verdict.ok) return sendError(req, res, requestId, verdict.error, started);
+      authorizer = verdict.context;
+    }
+    let apiKeyId: string | null = null;
+    if (options.apiKeys) {
+      const key = header('x-api-key');
+      const id = key === undefined ? undefined : options.apiKeys.get(key);
+      if (id === undefined) return sendError(req, res, requestId, LOCAL_GATEWAY_ERRORS.invalidApiKey, started);
+      apiKeyId = id;
+    }
     const event = toRestApiEvent(
       {
         method: req.method ?? 'GET',
@@ -187,6 +255,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         requestId,
         receivedAt: started,
         stage,
+        apiKeyId,
+        ...(authorizer === undefined ? {} : { authorizer }),
       },
       resources,
     );

@@ -29,6 +29,10 @@ export interface HttpRequestParts {
   /** Milliseconds since the epoch when the request arrived. */
   receivedAt: number;
   stage: string;
+  /** The id of the API key the local gateway checked (never the key itself); null without one. */
+  apiKeyId?: string | null;
+  /** What the local authorizer allowed the request with: its principalId and context. */
+  authorizer?: Record<string, string>;
 }
 
 export interface ResourceMatch {
@@ -148,6 +152,11 @@ export function formatRequestTime(epochMs: number): string {
   );
 }
 
+/** The ARN API Gateway gives a TOKEN authorizer for a request: the stage's, the method, the resource path. */
+export function methodArn(region: string, stage: string, method: string, path: string): string {
+  return `arn:aws:execute-api:${region}:${LOCAL_ACCOUNT_ID}:${LOCAL_API_ID}/${stage}/${method}${path}`;
+}
+
 export function toRestApiEvent(
   request: HttpRequestParts,
   resources: readonly string[] = CONTRACT_RESOURCES,
@@ -171,7 +180,7 @@ export function toRestApiEvent(
     requestContext: {
       accountId: LOCAL_ACCOUNT_ID,
       apiId: LOCAL_API_ID,
-      authorizer: undefined,
+      authorizer: request.authorizer,
       domainName: header('host') ?? 'localhost',
       domainPrefix: LOCAL_API_ID,
       extendedRequestId: request.requestId,
@@ -180,7 +189,7 @@ export function toRestApiEvent(
         accessKey: null,
         accountId: null,
         apiKey: null,
-        apiKeyId: null,
+        apiKeyId: request.apiKeyId ?? null,
         caller: null,
         clientCert: null,
         cognitoAuthenticationProvider: null,

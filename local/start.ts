@@ -5,7 +5,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startApiServer, type ApiServer, type RestApiHandler } from './api-server.ts';
+import { createTokenAuthorizer, type AuthorizerSettings } from '../lambda/authorizer/authorizer.ts';
+import { CONSUMER_NAME_PATTERN } from '../lambda/observability/consumer.ts';
+import { startApiServer, type ApiServer, type RestApiHandler, type TokenAuthorizerHandler } from './api-server.ts';
 import { DEMO_ADDRESSES, demoUrl, type DemoKey } from './demo-addresses.ts';
 import { DEFAULT_DEMO_PORTS, DEMO_EXAMPLES, DEMO_STARTERS, startDemoModels, type DemoModels, type DemoPorts, type DemoService } from './demo-models.ts';
 import { defaultDemoParameters } from './demo-parameters.ts';
@@ -42,6 +44,18 @@ export interface LocalOptions {
    * the usual AWS environment, so a team's real parameters drive the handler.
    */
   ssmEndpoint?: string;
+  /**
+   * The JWT authorizer in front of every route, as the stack's auth=jwt puts it: JWT_ISSUER and
+   * JWT_AUDIENCE (comma-separated), with JWT_SCOPES and JWT_JWKS_URI ({issuer}/.well-known/jwks.json
+   * by default), else none. `jwksCa` trusts a test CA for the JWKS endpoint.
+   */
+  auth?: AuthorizerSettings & { jwksCa?: string };
+  /**
+   * Consumer name -> API key value, as the stack's consumers give each its key: LOCAL_CONSUMERS
+   * (a JSON object), else none. Given, every request needs one of the keys, and the handler
+   * names its consumer in the request line (the key's id is `local-{name}`).
+   */
+  consumers?: Record<string, string>;
   /** Where unset options are read from; process.env by default. */
   env?: Record<string, string | undefined>;
   /** Request lines and notices. Silent by default. */
@@ -191,6 +205,35 @@ export function servedParameters(parameters: Record<string, string>, moved: Read
   return served;
 }
 
+/** The authorizer settings from `auth`, else JWT_* in the environment, else none. */
+export function localAuth(options: LocalOptions, env: Record<string, string | undefined>): LocalOptions['auth'] {
+  if (options.auth) return options.auth;
+  const issuer = env.JWT_ISSUER?.trim();
+  if (!issuer) return undefined;
+  const list = (text: string | undefined): string[] => (text ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const audience = list(env.JWT_AUDIENCE);
+  if (audience.length === 0) throw new Error('JWT_AUDIENCE is required with JWT_ISSUER');
+  return { issuer, audience, scopes: list(env.JWT_SCOPES), jwksUri: env.JWT_JWKS_URI?.trim() || `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json` };
+}
+
+/** Consumer name -> key value from `consumers`, else LOCAL_CONSUMERS, checked as the stack checks names. */
+export function localConsumers(options: LocalOptions, env: Record<string, string | undefined>): Record<string, string> | undefined {
+  let consumers = options.consumers;
+  if (consumers === undefined && env.LOCAL_CONSUMERS?.trim()) {
+    try {
+      consumers = JSON.parse(env.LOCAL_CONSUMERS) as Record<string, string>;
+    } catch {
+      throw new Error('LOCAL_CONSUMERS must be a JSON object of consumer name -> API key');
+    }
+  }
+  if (consumers === undefined) return undefined;
+  for (const [name, key] of Object.entries(consumers)) {
+    if (!CONSUMER_NAME_PATTERN.test(name)) throw new Error(`LOCAL_CONSUMERS: ${JSON.stringify(name)} is not a consumer name (${CONSUMER_NAME_PATTERN.source})`);
+    if (typeof key !== 'string' || key === '') throw new Error(`LOCAL_CONSUMERS: ${name} needs a non-empty key`);
+  }
+  return consumers;
+}
+
 // The handler reads its settings from process.env once, at import; a second local mode in
 // the same process would silently run with the first one's SSM endpoint.
 let loadedWith: string | undefined;
@@ -212,6 +255,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
   const log = options.log ?? (() => {});
   const env = options.env ?? process.env;
   const flexible = (variable: string): boolean => settings.flexiblePorts.includes(variable);
+  const auth = localAuth(options, env);
+  const consumers = localConsumers(options, env);
+  const localKeyId = (name: string): string => `local-${name}`;
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) await close();
@@ -291,9 +337,22 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       // What Lambda sets in an on-demand environment. Powertools reports cold_start only there
       // (true on the environment's first invocation, false after); without it, always false.
       AWS_LAMBDA_INITIALIZATION_TYPE: env.AWS_LAMBDA_INITIALIZATION_TYPE || 'on-demand',
+      // What the stack writes from its consumers: each key's id -> its consumer.
+      ...(consumers ? { CONSUMER_API_KEYS: JSON.stringify(Object.fromEntries(Object.keys(consumers).map((name) => [localKeyId(name), name]))) } : {}),
     });
 
-    const api: ApiServer = await listenOn('PORT', settings.port, flexible('PORT'), (port) => startApiServer({ handler, port, log }));
+    let authorizer: TokenAuthorizerHandler | undefined;
+    if (auth) {
+      const { jwksCa, ...authSettings } = auth;
+      const token = createTokenAuthorizer(authSettings, jwksCa === undefined ? {} : { jwksCa });
+      authorizer = token.authorize;
+      notices.push(`every route needs a bearer token from ${auth.issuer} (audience ${auth.audience.join(', ')}${auth.scopes.length > 0 ? `, a scope of ${auth.scopes.join(', ')}` : ''}), verified with the keys at ${auth.jwksUri}`);
+    }
+    const apiKeys = consumers ? new Map(Object.entries(consumers).map(([name, key]) => [key, localKeyId(name)])) : undefined;
+    if (consumers) notices.push(`every route needs the x-api-key of a consumer: ${Object.keys(consumers).join(', ')}`);
+    const api: ApiServer = await listenOn('PORT', settings.port, flexible('PORT'), (port) =>
+      startApiServer({ handler, port, log, ...(authorizer ? { authorizer } : {}), ...(apiKeys ? { apiKeys } : {}) }),
+    );
     closers.push(() => api.close());
     if (settings.port !== 0 && api.port !== settings.port) notices.unshift(`port ${settings.port} is in use: the API is on port ${api.port} instead (set PORT to choose one)`);
 

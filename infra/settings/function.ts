@@ -2,6 +2,7 @@
 // defaults and ranges are lambda/environment.ts's, the same declarations lambda/settings.ts
 // reads with; lambdaEnvironment is the one place the stack turns settings into variables.
 import {
+  CONSUMER_API_KEYS,
   MAX_JSON_DEPTH,
   MAX_REQUEST_BYTES,
   MAX_RESPONSE_BYTES,
@@ -100,12 +101,18 @@ export interface FunctionSettings extends LambdaEnvironmentSettings {
   readonly reservedConcurrency: number | undefined;
 }
 
+/** What only the deployed stack knows: the ids CloudFormation gives the consumers' API keys. */
+export interface DeployedEnvironment {
+  /** API key id (a CloudFormation token in the stack) -> the consumer it belongs to. */
+  readonly consumerApiKeys: ReadonlyMap<string, string>;
+}
+
 /**
  * The Lambda's environment (docs/contract.md's table), the only place the stack writes it.
  * readSettings (lambda/settings.ts) reads back every value given here
  * (test/infra/lambda-environment.test.ts).
  */
-export function lambdaEnvironment(settings: LambdaEnvironmentSettings): Record<string, string> {
+export function lambdaEnvironment(settings: LambdaEnvironmentSettings, deployed: DeployedEnvironment = { consumerApiKeys: new Map() }): Record<string, string> {
   return {
     [PARAMETER_PREFIX.name]: settings.parameterPrefix,
     [PARAMETER_CACHE_TTL_SECONDS.name]: String(settings.parameterCacheTtlSeconds),
@@ -116,6 +123,10 @@ export function lambdaEnvironment(settings: LambdaEnvironmentSettings): Record<s
     // The security group already confines egress to the CIDRs; the handler checks each
     // endpoint's host and resolved address too, so a bad parameter fails fast and says why.
     [UPSTREAM_ALLOWLIST.name]: settings.upstreamAllowlist.join(','),
+    // The key ids are tokens in the stack: JSON.stringify keeps them whole inside the text, and
+    // CloudFormation joins in the ids (plain alphanumerics, nothing to escape). The function
+    // depends on the keys; the keys depend on nothing, so there is no cycle.
+    [CONSUMER_API_KEYS.name]: JSON.stringify(Object.fromEntries(deployed.consumerApiKeys)),
     [POWERTOOLS_SERVICE_NAME.name]: POWERTOOLS_SERVICE_NAME.default,
     [POWERTOOLS_METRICS_NAMESPACE.name]: POWERTOOLS_METRICS_NAMESPACE.default,
   };

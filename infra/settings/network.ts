@@ -5,7 +5,7 @@
 import { BlockList, isIP, isIPv4 } from 'node:net';
 import type { Reader } from './reader.ts';
 
-export const NETWORK_KEYS = ['vpcId', 'subnetIds', 'ssmEndpointSecurityGroupId', 'modelCidrs', 'modelHosts', 'modelPorts'] as const;
+export const NETWORK_KEYS = ['vpcId', 'subnetIds', 'ssmEndpointSecurityGroupId', 'xrayEndpointSecurityGroupId', 'modelCidrs', 'modelHosts', 'modelPorts'] as const;
 type NetworkKey = (typeof NETWORK_KEYS)[number];
 
 /** The demonstration VPC's range: the default model CIDR when no VPC is given. */
@@ -22,6 +22,8 @@ export type VpcSettings =
       readonly subnetIds: readonly string[];
       /** An SSM interface endpoint that already serves the VPC; unset: the stack creates one. */
       readonly ssmEndpointSecurityGroupId: string | undefined;
+      /** An X-Ray interface endpoint that already serves the VPC; unset: the stack creates one. */
+      readonly xrayEndpointSecurityGroupId: string | undefined;
     };
 
 export interface NetworkSettings {
@@ -37,14 +39,15 @@ export function readNetworkSettings(read: Reader<NetworkKey>): NetworkSettings {
   const vpcId = read.string('vpcId', /^vpc-[0-9a-f]{8,17}$/, 'a VPC id such as vpc-0123456789abcdef0');
   const subnetIds = read.list('subnetIds', (v) => /^subnet-[0-9a-f]{8,17}$/.test(v), 'subnet ids such as subnet-0123456789abcdef0');
   const ssmEndpointSecurityGroupId = read.string('ssmEndpointSecurityGroupId', /^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0');
+  const xrayEndpointSecurityGroupId = read.string('xrayEndpointSecurityGroupId', /^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0');
   let vpc: VpcSettings = { kind: 'demo' };
   if (vpcId !== undefined) {
     if (subnetIds === undefined || subnetIds.length === 0) {
       read.problem('subnetIds', 'subnetIds: required with vpcId (the private subnets the Lambda runs in)');
     }
-    vpc = { kind: 'imported', vpcId, subnetIds: subnetIds ?? [], ssmEndpointSecurityGroupId };
+    vpc = { kind: 'imported', vpcId, subnetIds: subnetIds ?? [], ssmEndpointSecurityGroupId, xrayEndpointSecurityGroupId };
   } else {
-    for (const key of ['subnetIds', 'ssmEndpointSecurityGroupId'] as const) {
+    for (const key of ['subnetIds', 'ssmEndpointSecurityGroupId', 'xrayEndpointSecurityGroupId'] as const) {
       if (read.raw(key) !== undefined) read.problem(key, `${key}: only meaningful with vpcId (without it the stack builds a demonstration VPC)`);
     }
   }

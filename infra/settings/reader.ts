@@ -42,6 +42,15 @@ export class Reader<K extends string = string> {
     return undefined;
   }
 
+  /** A string that `valid` accepts (for rules a pattern says poorly, such as a URL's parts). */
+  text(key: K, valid: (value: string) => boolean, expected: string): string | undefined {
+    const value = this.context[key];
+    if (value === undefined) return undefined;
+    if (typeof value === 'string' && valid(value)) return value;
+    this.problem(key, `${key}: expected ${expected}, got ${show(value)}`);
+    return undefined;
+  }
+
   choice<T extends string>(key: K, choices: readonly T[]): T | undefined {
     const value = this.context[key];
     if (value === undefined) return undefined;

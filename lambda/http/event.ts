@@ -14,6 +14,8 @@ export interface HttpRequest {
   requestId: string;
   /** The caller's address as API Gateway saw it, never a header B controls. */
   sourceIp: string | undefined;
+  /** The id (never the value) of the API key API Gateway checked; REST APIs only, absent without one. */
+  apiKeyId?: string | undefined;
 }
 
 const isV2 = (event: GatewayEvent): event is APIGatewayProxyEventV2 =>
@@ -49,6 +51,8 @@ export function readHttpRequest(event: GatewayEvent): HttpRequest {
       isBase64Encoded: event.isBase64Encoded === true,
       requestId: text(context?.requestId) ?? '',
       sourceIp: text(context?.http?.sourceIp),
+      // HTTP APIs have no API keys.
+      apiKeyId: undefined,
     };
   }
   const context = event.requestContext;
@@ -60,5 +64,6 @@ export function readHttpRequest(event: GatewayEvent): HttpRequest {
     isBase64Encoded: event.isBase64Encoded === true,
     requestId: text(context?.requestId) ?? '',
     sourceIp: text(context?.identity?.sourceIp),
+    apiKeyId: text(context?.identity?.apiKeyId) || undefined,
   };
 }

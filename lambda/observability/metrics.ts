@@ -1,16 +1,24 @@
 // The adapter's CloudWatch metrics, written as Embedded Metric Format lines (the one metrics
 // implementation: Powertools Metrics is not used). A line names its metrics and dimension sets
 // under `_aws` and carries their values as members; CloudWatch turns it into metrics from the
-// log stream. Per request (written with its request line, request-line.ts), under two
-// dimension sets {service, model} and {service, outcome}: Requests, Errors, ModelLatency,
-// ModelRetries and StaleServes. Per configuration refresh: ConfigRefreshes by result. Per
-// shadowed request: ShadowComparisons by model and comparison.
+// log stream. Per request (written with its request line, request-line.ts), under four
+// dimension sets {service, model}, {service, outcome}, {service, consumer} and {service} (the
+// whole fleet): Requests, Errors, ModelLatency, ModelRetries and StaleServes. Per configuration
+// refresh: ConfigRefreshes by result. Per shadowed request: ShadowComparisons by model and
+// comparison. infra/operations.ts alarms on these names and dimensions
+// (test/infra/operations.test.ts reads them from the lines written here).
 //
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
 import type { RequestSummary } from './request-summary.ts';
 
 /** The model dimension of a request that reached no configured model (a list, an unknown name, a 400). */
 export const NO_MODEL = '(none)';
+
+/** A request's dimension sets, `service` first in each: by model, by outcome, by consumer, and the fleet's. */
+export const REQUEST_DIMENSION_SETS: readonly (readonly string[])[] = [['model'], ['outcome'], ['consumer'], []];
+
+/** The refresh line's dimension set, and its two values. */
+export const REFRESH_DIMENSION_SET: readonly string[] = ['result'];
 
 type Unit = 'Count' | 'Milliseconds';
 type Metric = readonly [name: string, unit: Unit, value: number];
@@ -54,19 +62,23 @@ export class AdapterMetrics {
     return JSON.stringify(body);
   }
 
-  /** A request's metrics, for its request line to carry along. Only configured names become dimension values: B's text would make metrics without bound. */
+  /**
+   * A request's metrics, for its request line to carry along. Only configured names become
+   * dimension values (models from the configuration, consumers from CONSUMER_API_KEYS, outcomes
+   * from the contract's codes): B's text would make metrics without bound.
+   */
   requestLine(summary: RequestSummary, now?: number): string {
     const metrics: Metric[] = [['Requests', 'Count', 1]];
     if (summary.status >= 400) metrics.push(['Errors', 'Count', 1]);
     if (summary.modelMs !== undefined) metrics.push(['ModelLatency', 'Milliseconds', summary.modelMs]);
     if (summary.modelAttempts !== undefined && summary.modelAttempts > 1) metrics.push(['ModelRetries', 'Count', summary.modelAttempts - 1]);
     if (summary.cache === 'stale') metrics.push(['StaleServes', 'Count', 1]);
-    return this.line({ model: summary.model ?? NO_MODEL, outcome: summary.outcome }, [['model'], ['outcome']], metrics, now);
+    return this.line({ model: summary.model ?? NO_MODEL, outcome: summary.outcome, consumer: summary.consumer }, REQUEST_DIMENSION_SETS, metrics, now);
   }
 
   /** A refresh ends outside any request's lifetime, so it goes out at once as its own line. */
   refresh(ok: boolean): void {
-    this.#publish({ result: ok ? 'ok' : 'failed' }, [['result']], [['ConfigRefreshes', 'Count', 1]]);
+    this.#publish({ result: ok ? 'ok' : 'failed' }, [REFRESH_DIMENSION_SET], [['ConfigRefreshes', 'Count', 1]]);
   }
 
   /**
@@ -78,7 +90,7 @@ export class AdapterMetrics {
     this.#publish({ model, comparison }, [['model', 'comparison']], [['ShadowComparisons', 'Count', 1]]);
   }
 
-  #publish(dimensions: Record<string, string>, dimensionSets: string[][], metrics: Metric[]): void {
+  #publish(dimensions: Record<string, string>, dimensionSets: readonly (readonly string[])[], metrics: Metric[]): void {
     if (this.enabled) this.#options.write(this.line(dimensions, dimensionSets, metrics));
   }
 }

@@ -35,6 +35,7 @@ export function observeRequest(telemetry: Telemetry, request: AnsweredRequest, i
       facts: request.facts,
       requestId: request.http?.requestId ?? '',
       route: request.route,
+      consumer: telemetry.consumerOf(request.http?.apiKeyId),
       userTag: request.userTag,
       bytesIn: bodyBytes(request.http),
       response: request.response,

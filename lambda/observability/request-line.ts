@@ -16,7 +16,7 @@
 //   function_request_id  Lambda's request id for the invocation
 //   xray_trace_id     when Lambda traces the invocation
 //   ...               the request's own fields (request-summary.ts: correlation_id, route,
-//                     model, outcome, status, latencies, bytes, cache, userTagHash, ...);
+//                     consumer, model, outcome, status, latencies, bytes, cache, userTagHash, ...);
 //                     a field with no value is left out
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { getXRayTraceIdFromEnv } from '@aws-lambda-powertools/commons/utils/env';

@@ -32,6 +32,8 @@ export interface RequestSummary {
   /** API Gateway's request id, the one B gets in `error.requestId`. */
   correlation_id: string;
   route: RouteName | 'none';
+  /** Whose API key the request carried (consumer.ts): a configured consumer's name, or a fixed bucket. */
+  consumer: string;
   model?: string;
   variant?: string;
   configHash?: string;
@@ -63,6 +65,7 @@ export interface SummaryInput {
   facts: RequestFacts;
   requestId: string;
   route: RequestSummary['route'];
+  consumer: string;
   /** The validated userTag, or null. */
   userTag: string | null;
   bytesIn: number;
@@ -86,6 +89,7 @@ export function summarizeRequest(input: SummaryInput): RequestSummary {
   return {
     correlation_id: input.requestId,
     route: input.route,
+    consumer: input.consumer,
     model: facts.model,
     variant: facts.variant,
     configHash: facts.configHash,

@@ -8,6 +8,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { isDevMode } from '@aws-lambda-powertools/commons/utils/env';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { TelemetrySettings } from '../settings.ts';
+import { noConsumers, type ConsumerOf } from './consumer.ts';
 import { AdapterMetrics, metricsEnabled } from './metrics.ts';
 import { RequestLines } from './request-line.ts';
 import { untraced, xraySubsegments, type Traced } from './tracing.ts';
@@ -21,6 +22,8 @@ export interface Telemetry {
   tracer: Tracer | undefined;
   traced: Traced;
   hashUserTag: UserTagHasher;
+  /** A request's consumer from its API key id: every key unknown until the handler's settings name them (app.ts). */
+  consumerOf: ConsumerOf;
 }
 
 type Env = Record<string, string | undefined>;
@@ -61,5 +64,5 @@ export async function createTelemetry(settings: TelemetrySettings): Promise<Tele
     const candidate = new Tracer({ serviceName: settings.serviceName, captureHTTPsRequests: false });
     if (candidate.isTracingEnabled()) tracer = candidate;
   }
-  return { logger, metrics, requestLines, tracer, traced: tracer ? xraySubsegments(tracer) : untraced, hashUserTag: userTagHasher() };
+  return { logger, metrics, requestLines, tracer, traced: tracer ? xraySubsegments(tracer) : untraced, hashUserTag: userTagHasher(), consumerOf: noConsumers };
 }

@@ -12,6 +12,7 @@ import type { HttpResult } from '../../lambda/contract/response.ts';
 import { AdapterMetrics } from '../../lambda/observability/metrics.ts';
 import { RequestLines } from '../../lambda/observability/request-line.ts';
 import type { Telemetry } from '../../lambda/observability/telemetry.ts';
+import { noConsumers } from '../../lambda/observability/consumer.ts';
 import { untraced } from '../../lambda/observability/tracing.ts';
 import { userTagHasher } from '../../lambda/observability/user-tag-hash.ts';
 import { readSettings, type Settings } from '../../lambda/settings.ts';
@@ -77,6 +78,7 @@ export function cliAdapter(read: () => Promise<ReadonlyMap<string, string>>, pre
     tracer: undefined,
     traced: untraced,
     hashUserTag: userTagHasher(),
+    consumerOf: noConsumers,
   };
   // As lambda/handler.ts connects: each call's deadline bounds its connect; the allowlist is checked on the resolved address.
   const connect = { connectTimeoutMs: 900_000, allowlist: settings.upstreamAllowlist };

@@ -12,6 +12,13 @@ import { documentedFullContext, projectFile, resourcesOf, synthesize } from './s
 const demo = synthesize();
 const full = synthesize(documentedFullContext());
 
+/** The logical id of the only API key. */
+const apiKeyId = (template: typeof demo.template): string => {
+  const keys = Object.keys(resourcesOf(template, 'AWS::ApiGateway::ApiKey'));
+  assert.equal(keys.length, 1);
+  return keys[0]!;
+};
+
 /** The adapter function (the demo VPC also has CDK's default-security-group custom resource). */
 function adapterFunction(template: typeof demo.template) {
   const found = Object.entries(resourcesOf(template, 'AWS::Lambda::Function')).filter(([id]) => id.startsWith('Handler'));
@@ -42,6 +49,8 @@ describe('the adapter function', () => {
         MAX_RESPONSE_BYTES: '5242880',
         MAX_JSON_DEPTH: '64',
         UPSTREAM_ALLOWLIST: 'churn.models.internal,10.40.16.0/20,10.40.32.0/20',
+        // The single key's id, joined in by CloudFormation (the consumer `default`).
+        CONSUMER_API_KEYS: { 'Fn::Join': ['', ['{"', { Ref: apiKeyId(full.template) }, '":"default"}']] },
         POWERTOOLS_SERVICE_NAME: 'contract-adapter',
         POWERTOOLS_METRICS_NAMESPACE: 'ContractAdapter',
       },
@@ -53,9 +62,11 @@ describe('the adapter function', () => {
 
   it("has lambdaEnvironment's variables, which the Lambda's readSettings reads without a complaint", () => {
     for (const { stack, template } of [demo, full]) {
-      const variables = (adapterFunction(template).properties.Environment as { Variables: Record<string, string> }).Variables;
-      assert.deepEqual(variables, lambdaEnvironment(stack.settings.function));
-      assert.doesNotThrow(() => readSettings(variables));
+      const variables = (adapterFunction(template).properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      // CloudFormation's join of the key id, done here with a stand-in id.
+      const joined = { ...variables, CONSUMER_API_KEYS: '{"k0a1b2c3d4":"default"}' } as Record<string, string>;
+      assert.deepEqual(joined, lambdaEnvironment(stack.settings.function, { consumerApiKeys: new Map([['k0a1b2c3d4', 'default']]) }));
+      assert.doesNotThrow(() => readSettings(joined));
     }
   });
 

@@ -77,6 +77,13 @@ describe('lambdaEnvironment, read back by readSettings', () => {
     assert.deepEqual(Object.keys(lambdaEnvironment(parseSettings({}).function)), LAMBDA_ENVIRONMENT.map((variable) => variable.name));
   });
 
+  it("round-trips the consumers' key ids (CONSUMER_API_KEYS), several keys per consumer included", () => {
+    const consumerApiKeys = new Map([['k0a1b2c3d4', 'default'], ['k9z8y7x6w5', 'team-a'], ['kq1w2e3r4t', 'team-a']]);
+    const read = readSettings(lambdaEnvironment(parseSettings({}).function, { consumerApiKeys }));
+    assert.deepEqual([...read.consumerApiKeys], [...consumerApiKeys]);
+    assert.equal(readSettings(lambdaEnvironment(parseSettings({}).function)).consumerApiKeys.size, 0);
+  });
+
   it('round-trips the defaults and the documented full context', () => {
     assertRoundTrip(parseSettings({}).function, 'defaults');
     const full = parseSettings(documentedFullContext()).function;

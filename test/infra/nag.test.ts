@@ -7,12 +7,16 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createAdapterApp } from '../../infra/adapter-app.ts';
-import { documentedFullContext, synthesize } from './synth.ts';
+import { documentedFullContext, documentedProductionContext, synthesize } from './synth.ts';
 
 const configurations = {
   demo: synthesize(),
   full: synthesize(documentedFullContext()),
   private: synthesize({ endpointType: 'PRIVATE', apiVpcEndpointIds: ['vpce-0a1b2c3d4e5f60718'] }),
+  // docs/deploy.md's production options (consumers, a custom domain with its record, auth=jwt)
+  // on the full context, and allAtOnce.
+  jwt: synthesize({ ...documentedFullContext(), ...documentedProductionContext(), deployment: 'allAtOnce' }),
+  cognito: synthesize({ auth: 'cognito', userPoolArn: 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbCdEf123' }),
 };
 
 interface Finding {
@@ -66,6 +70,16 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     assert.ok(!rules('full').has('AwsSolutions-APIG3'));
     assert.ok(rules('demo').has('AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]'));
     assert.ok(!rules('full').has('AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]'));
+  });
+
+  it('acknowledges the authorization rules only where the auth option leaves them unmet', () => {
+    const rules = (name: keyof typeof configurations) => new Set(acknowledgements(configurations[name].app).map((ack) => ack.rule));
+    assert.ok(rules('demo').has('AwsSolutions-APIG4') && rules('demo').has('AwsSolutions-COG4'), 'apiKey: neither an authorizer nor Cognito');
+    assert.ok(!rules('jwt').has('AwsSolutions-APIG4') && rules('jwt').has('AwsSolutions-COG4'), 'jwt: an authorizer, not Cognito');
+    assert.ok(!rules('cognito').has('AwsSolutions-APIG4') && !rules('cognito').has('AwsSolutions-COG4'), 'cognito: both met');
+    for (const name of Object.keys(configurations) as (keyof typeof configurations)[]) {
+      assert.ok(rules(name).has('AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]'), name);
+    }
   });
 
   it('runs on every synth of the app and fails it on an unacknowledged finding', (t) => {

@@ -8,15 +8,17 @@ import { documentedFullContext, onlyResource, resourcesOf, synthesize } from './
 const demo = synthesize();
 const full = synthesize(documentedFullContext());
 
-/** The alarms by the metric they watch. */
+/** The alarms on AWS's own metrics (API Gateway's and Lambda's), by the metric they watch. */
 function alarmsByMetric(template: Template): Map<string, Record<string, unknown>> {
   return new Map(
-    Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((alarm) => [
-      String(alarm.Properties?.MetricName),
-      alarm.Properties ?? {},
-    ]),
+    Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'))
+      .filter((alarm) => String(alarm.Properties?.Namespace).startsWith('AWS/'))
+      .map((alarm) => [String(alarm.Properties?.MetricName), alarm.Properties ?? {}]),
   );
 }
+
+const allAlarms = (template: Template): Record<string, unknown>[] =>
+  Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties ?? {});
 
 describe('operations', () => {
   it('alarm on the API 5xx share, p99 latency, and Lambda errors and throttles', () => {
@@ -49,7 +51,7 @@ describe('operations', () => {
 
   it('notify an SNS topic that accepts TLS only, when an alarm e-mail is given', () => {
     demo.template.resourceCountIs('AWS::SNS::Topic', 0);
-    for (const alarm of alarmsByMetric(demo.template).values()) assert.equal(alarm.AlarmActions, undefined);
+    for (const alarm of allAlarms(demo.template)) assert.equal(alarm.AlarmActions, undefined);
 
     const topic = onlyResource(full.template, 'AWS::SNS::Topic');
     full.template.hasResourceProperties('AWS::SNS::Subscription', {
@@ -64,7 +66,8 @@ describe('operations', () => {
         ]),
       },
     });
-    for (const alarm of alarmsByMetric(full.template).values()) {
+    assert.equal(allAlarms(full.template).length, 4 + 2 + 2 * 2, 'the fleet, the configuration, and two per model');
+    for (const alarm of allAlarms(full.template)) {
       assert.deepEqual(alarm.AlarmActions, [{ Ref: topic.id }]);
       assert.deepEqual(alarm.OKActions, [{ Ref: topic.id }]);
     }
@@ -80,9 +83,9 @@ describe('operations', () => {
     assert.ok(body.includes('\\"alarm\\"'), 'no alarm status widget');
   });
 
-  it('output the API URL, the API key id and the parameter prefix, and one URL only', () => {
+  it('output the API URL, the API key id(s), the parameter prefix, the alias and the deployment group, and one URL only', () => {
     const outputs = demo.template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    assert.deepEqual(Object.keys(outputs).sort(), ['AccessLogGroup', 'ApiKeyId', 'ApiUrl', 'FunctionLogGroup', 'ParameterPrefix']);
+    assert.deepEqual(Object.keys(outputs).sort(), ['AccessLogGroup', 'ApiKeyId', 'ApiKeyIds', 'ApiUrl', 'DeploymentGroup', 'FunctionLogGroup', 'LiveAlias', 'ParameterPrefix']);
     assert.equal(outputs.ParameterPrefix?.Value, '/contract-adapter/dev');
     assert.deepEqual(outputs.ApiKeyId?.Value, { Ref: onlyResource(demo.template, 'AWS::ApiGateway::ApiKey').id });
     assert.match(JSON.stringify(outputs.ApiUrl?.Value), /"https:\/\/",\{"Ref":"Api[0-9A-F]{8}"\},".execute-api."/);

@@ -4,6 +4,10 @@ import { readFileSync } from 'node:fs';
 import {
   ALARM_KEYS,
   API_KEYS,
+  AUTH_KEYS,
+  CONSUMER_KEYS,
+  DEPLOYMENT_KEYS,
+  DOMAIN_KEYS,
   DEMO_VPC_CIDR,
   FUNCTION_KEYS,
   NETWORK_KEYS,
@@ -89,6 +93,7 @@ describe('parseSettings', () => {
       vpcId: imported.vpcId,
       subnetIds: imported.subnetIds,
       ssmEndpointSecurityGroupId: undefined,
+      xrayEndpointSecurityGroupId: undefined,
     });
     assert.deepEqual(fromStrings.network.modelCidrs, ['10.40.16.0/20']);
     assert.deepEqual(fromStrings.network.modelPorts, [8080]);
@@ -209,7 +214,7 @@ describe('parameterPrefix', () => {
 
 describe('SETTING_KEYS', () => {
   it("is every construct's keys, each once", () => {
-    const groups = [STACK_KEYS, NETWORK_KEYS, PARAMETER_KEYS, API_KEYS, FUNCTION_KEYS, ALARM_KEYS].flat();
+    const groups = [STACK_KEYS, NETWORK_KEYS, PARAMETER_KEYS, API_KEYS, CONSUMER_KEYS, AUTH_KEYS, DOMAIN_KEYS, FUNCTION_KEYS, DEPLOYMENT_KEYS, ALARM_KEYS].flat();
     assert.equal(new Set(groups).size, groups.length, 'a key read by two constructs');
     assert.deepEqual([...SETTING_KEYS].sort(), [...groups].sort());
   });

@@ -16,7 +16,7 @@ import { BUNDLE_LEFT_OUT } from '../../infra/adapter-function.ts';
 import { startSsmServer } from '../../local/ssm-server.ts';
 import { envelope, predictPath, restEvent } from '../support/events.ts';
 import { answerJson, startModelServer } from '../support/model-server.ts';
-import { documentedFullContext, projectFile } from './synth.ts';
+import { documentedFullContext, documentedProductionContext, projectFile } from './synth.ts';
 
 const run = promisify(execFile);
 const projectRoot = projectFile('');
@@ -92,12 +92,29 @@ process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
 
 type Bundle = ReturnType<typeof adapterAsset>;
 
-const functionEnvironment = ({ fn }: Bundle): Record<string, string> => (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+/**
+ * The function's environment as Lambda would get it: CloudFormation's joins done here, each Ref
+ * to a resource (an API key's id in CONSUMER_API_KEYS) standing in as its logical id.
+ */
+const functionEnvironment = ({ fn }: Bundle): Record<string, string> => {
+  const resolve = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join !== undefined) return join[1].map(resolve).join(join[0]);
+    const ref = (value as { Ref?: string }).Ref;
+    if (ref !== undefined) return ref;
+    throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+  };
+  const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(value)]));
+};
 
 /** A fresh `node` in the asset directory answers one predict event; `aws` is what Lambda would add (the role's credentials, or none). */
 async function firstRequest(synth: Synth, bundle: Bundle, ssmUrl: string, aws: Record<string, string>) {
   const functionEnv = functionEnvironment(bundle);
-  const event = restEvent({ method: 'POST', path: predictPath('iris'), body: envelope('b-0001', { instances: [[5.1, 3.5, 1.4, 0.2]] }) });
+  // The single key's id, as CONSUMER_API_KEYS names it (its logical id stands in for it).
+  const apiKeyId = /\{"([^"]+)":"default"\}/.exec(functionEnv.CONSUMER_API_KEYS ?? '')?.[1] ?? null;
+  const event = restEvent({ method: 'POST', path: predictPath('iris'), body: envelope('b-0001', { instances: [[5.1, 3.5, 1.4, 0.2]] }), apiKeyId });
   const { stdout, stderr } = await run(join(bin, 'node'), ['--input-type=module', '-e', FIRST_REQUEST], {
     cwd: bundle.asset,
     env: {
@@ -192,7 +209,7 @@ describe('npx cdk synth', { concurrency: true }, () => {
     assert.ok(statSync(join(asset, 'index.mjs')).size < 5 * 1024 * 1024);
 
     // Outside the project (no node_modules above it), with the function's own environment.
-    const environment = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const environment = functionEnvironment({ fn, asset });
     const { stdout } = await run(
       join(bin, 'node'),
       ['--input-type=module', '-e', "const m = await import('./index.mjs'); console.log(typeof m.handler);"],
@@ -255,6 +272,8 @@ describe('npx cdk synth', { concurrency: true }, () => {
       const answered = await firstRequest(synth, bundle, ssm.url, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
       assert.equal(answered.result.statusCode, 200, answered.log);
       assert.deepEqual(JSON.parse(answered.result.body), { userTag: 'b-0001', result: { predictions: [[0.9, 0.1]] } });
+      // The bundle reads CONSUMER_API_KEYS: the single key's requests are the consumer default's.
+      assert.match(answered.log, /"message":"request".*"consumer":"default"/);
       assert.deepEqual(ssm.calls, ['GetParametersByPath']);
       assert.equal(model.received.length, 1);
 
@@ -317,6 +336,34 @@ describe('npx cdk synth', { concurrency: true }, () => {
     assert.deepEqual((fn?.Properties.VpcConfig as { SubnetIds: string[] }).SubnetIds, ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002']);
     assert.equal(resources.filter((resource) => resource.Type === 'AWS::SSM::Parameter').length, 2);
     assert.equal(resources.filter((resource) => resource.Type === 'AWS::WAFv2::WebACL').length, 1);
+  });
+
+  it("works with docs/deploy.md's production options on its full context, as -c flags, and bundles the authorizer apart from the adapter", async () => {
+    const synth = await cdkSynth({ ...documentedFullContext(), ...documentedProductionContext() });
+    assert.equal(synth.code, 0, synth.stderr);
+    const resources = Object.entries(template(synth.outdir, 'ContractAdapter-prod').Resources);
+    const count = (type: string) => resources.filter(([, resource]) => resource.Type === type).length;
+    assert.equal(count('AWS::ApiGateway::ApiKey'), 3);
+    assert.equal(count('AWS::ApiGateway::UsagePlan'), 2);
+    assert.equal(count('AWS::ApiGateway::DomainName'), 1);
+    assert.equal(count('AWS::Route53::RecordSet'), 1);
+    assert.equal(count('AWS::ApiGateway::Authorizer'), 1);
+    assert.equal(count('AWS::WAFv2::WebACL'), 1);
+    const [, group] = resources.find(([, resource]) => resource.Type === 'AWS::CodeDeploy::DeploymentGroup')!;
+    assert.equal(group.Properties.DeploymentConfigName, 'CodeDeployDefault.LambdaCanary10Percent5Minutes');
+    const [, authorizer] = resources.find(([id, resource]) => id.startsWith('ApiJwtAuthorizer') && resource.Type === 'AWS::Lambda::Function')!;
+    const asset = join(synth.outdir, String(authorizer.Metadata?.['aws:asset:path']));
+    const bundle = readFileSync(join(asset, 'index.mjs'), 'utf8');
+    // aws-jwt-verify and the authorizer, nothing of the adapter, and only Node's own modules left outside.
+    const size = statSync(join(asset, 'index.mjs')).size;
+    assert.ok(size < 100 * 1024, `${size} bytes`);
+    assert.match(bundle, /JWKS could not be fetched/);
+    for (const absent of ['GetParametersByPath', 'UPSTREAM_ALLOWLIST', 'undici']) assert.ok(!bundle.includes(absent), absent);
+    const imports = [...bundle.matchAll(/(?:^|[;}])import\s*(?:[^;'"]*?from)?\s*["']([^"']+)["']/g)].map((match) => match[1] ?? '');
+    assert.deepEqual(imports.filter((specifier) => !specifier.startsWith('node:') && !['https', 'stream', 'crypto', 'util'].includes(specifier)), []);
+    // The adapter's own bundle gained no authorizer code.
+    const [, fn] = resources.find(([id, resource]) => id.startsWith('Handler') && resource.Type === 'AWS::Lambda::Function')!;
+    assert.ok(!readFileSync(join(synth.outdir, String(fn.Metadata?.['aws:asset:path']), 'index.mjs'), 'utf8').includes('JWKS could not be fetched'));
   });
 
   it('refuses a bad context with a message that names the setting, and no stack trace', async () => {

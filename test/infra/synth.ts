@@ -32,13 +32,19 @@ export function synthesize(context: Record<string, unknown> = {}): Synthesized {
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-/** The JSON block between the full-context markers of docs/deploy.md. */
-export function documentedFullContext(): Record<string, unknown> {
+/** The JSON block between the `name` markers of docs/deploy.md. */
+function documentedContext(name: string): Record<string, unknown> {
   const doc = readFileSync(projectFile('docs/deploy.md'), 'utf8');
-  const match = /<!-- full-context:start -->\s*```json\n([\s\S]*?)```\s*<!-- full-context:end -->/.exec(doc);
-  if (match?.[1] === undefined) throw new Error('docs/deploy.md has no full-context block');
+  const match = new RegExp(`<!-- ${name}:start -->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\`\\s*<!-- ${name}:end -->`).exec(doc);
+  if (match?.[1] === undefined) throw new Error(`docs/deploy.md has no ${name} block`);
   return JSON.parse(match[1]) as Record<string, unknown>;
 }
+
+/** The JSON block between the full-context markers of docs/deploy.md. */
+export const documentedFullContext = (): Record<string, unknown> => documentedContext('full-context');
+
+/** docs/deploy.md's production options (consumers, auth=jwt, a custom domain), meant on top of the full context. */
+export const documentedProductionContext = (): Record<string, unknown> => documentedContext('production-context');
 
 export interface TemplateResource {
   readonly Type: string;

@@ -213,7 +213,7 @@ describe('tracing off', () => {
 });
 
 describe('the EMF metrics', () => {
-  test('per request: Requests, Errors, ModelLatency under {service, model} and {service, outcome}', async () => {
+  test('per request: Requests, Errors, ModelLatency under {service, model}, {service, outcome}, {service, consumer} and {service}', async () => {
     const ok = await observe(predict(envelope(TAG, { k: B_SECRET })));
     const [metric] = ok.emf.filter((record) => 'Requests' in record);
     assert.ok(metric, ok.text);
@@ -222,6 +222,8 @@ describe('the EMF metrics', () => {
     assert.deepEqual(definition?.Dimensions, [
       ['service', 'model'],
       ['service', 'outcome'],
+      ['service', 'consumer'],
+      ['service'],
     ]);
     assert.equal(metric.service, 'contract-adapter');
     assert.equal(metric.model, 'iris');

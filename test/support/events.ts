@@ -15,6 +15,8 @@ export interface EventInput {
   isBase64Encoded?: boolean;
   sourceIp?: string;
   requestId?: string;
+  /** REST v1 only: requestContext.identity.apiKeyId (the fixture's own, "theApiKeyId", when unset). */
+  apiKeyId?: string | null;
 }
 
 export const JSON_HEADERS = { 'Content-Type': 'application/json' };
@@ -39,6 +41,7 @@ export function restEvent(input: EventInput = {}): APIGatewayProxyEvent {
   event.requestContext.requestId = input.requestId ?? nextRequestId();
   event.requestContext.httpMethod = event.httpMethod;
   event.requestContext.identity.sourceIp = input.sourceIp ?? '192.168.196.186';
+  if (input.apiKeyId !== undefined) event.requestContext.identity.apiKeyId = input.apiKeyId;
   return event;
 }
 

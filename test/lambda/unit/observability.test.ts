@@ -10,6 +10,7 @@ import { untraced } from '../../../lambda/observability/tracing.ts';
 import { AdapterMetrics } from '../../../lambda/observability/metrics.ts';
 import { RequestLines } from '../../../lambda/observability/request-line.ts';
 import { userTagHasher } from '../../../lambda/observability/user-tag-hash.ts';
+import { noConsumers } from '../../../lambda/observability/consumer.ts';
 
 const KEY = Buffer.alloc(32, 7);
 const hmacHex = (key: Buffer, text: string): string => createHmac('sha256', key).update(text, 'utf8').digest('hex').slice(0, 16);
@@ -18,6 +19,7 @@ const base = (overrides: Partial<SummaryInput> = {}): SummaryInput => ({
   facts: { model: 'iris' as ModelName, cache: 'hit', modelMs: 12.34, modelAttempts: 1 },
   requestId: 'req-1',
   route: 'predict',
+  consumer: 'team-a',
   userTag: 'b-42',
   bytesIn: 30,
   response: { statusCode: 200, body: '{"userTag":"b-42","result":{"é":1}}' },
@@ -32,6 +34,7 @@ describe('summarizeRequest', () => {
     assert.deepEqual(summarizeRequest(base()), {
       correlation_id: 'req-1',
       route: 'predict',
+      consumer: 'team-a',
       model: 'iris',
       variant: undefined,
       configHash: undefined,
@@ -137,6 +140,7 @@ describe('observeRequest', () => {
       tracer: { putAnnotation() {} },
       traced: untraced,
       hashUserTag: userTagHasher(KEY),
+      consumerOf: noConsumers,
     } as unknown as Telemetry;
     answerThrough(telemetry);
     assert.deepEqual(written, [], 'nothing half-written');

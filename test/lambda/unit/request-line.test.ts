@@ -8,10 +8,10 @@ import { RequestLines } from '../../../lambda/observability/request-line.ts';
 import type { RequestSummary } from '../../../lambda/observability/request-summary.ts';
 
 const ok: RequestSummary = {
-  correlation_id: 'gw-1', route: 'predict', model: 'iris', configHash: 'abc123', outcome: 'OK', status: 200,
+  correlation_id: 'gw-1', route: 'predict', consumer: 'team-a', model: 'iris', configHash: 'abc123', outcome: 'OK', status: 200,
   totalMs: 3.2, modelMs: 2.5, modelAttempts: 2, bytesIn: 120, bytesOut: 90, cache: 'stale', userTagHash: '0123456789abcdef',
 };
-const refused: RequestSummary = { correlation_id: 'gw-2', route: 'none', outcome: 'INVALID_REQUEST', status: 400, totalMs: 0.1, bytesIn: 3, bytesOut: 140 };
+const refused: RequestSummary = { correlation_id: 'gw-2', route: 'none', consumer: '(unknown)', outcome: 'INVALID_REQUEST', status: 400, totalMs: 0.1, bytesIn: 3, bytesOut: 140 };
 const failed: RequestSummary = { ...ok, outcome: 'UPSTREAM_TIMEOUT', status: 504, modelAttempts: 1, cache: 'hit', timeoutPhase: 'connect' };
 
 function lines(level = 'INFO', options: { indent?: boolean; metrics?: boolean } = {}) {
@@ -106,7 +106,7 @@ describe('the request line', () => {
 });
 
 describe('the EMF lines', () => {
-  test('a request: Requests, Errors, ModelLatency, ModelRetries, StaleServes under {service, model} and {service, outcome}', () => {
+  test('a request: Requests, Errors, ModelLatency, ModelRetries, StaleServes under {service, model}, {service, outcome}, {service, consumer} and {service}', () => {
     const { metrics } = lines();
     const record = assertEmf(metrics.requestLine({ ...ok, status: 502, outcome: 'UPSTREAM_ERROR' }, 1_700_000_000_000));
     assert.deepEqual(record, {
@@ -114,14 +114,14 @@ describe('the EMF lines', () => {
         Timestamp: 1_700_000_000_000,
         CloudWatchMetrics: [{
           Namespace: 'ContractAdapter',
-          Dimensions: [['service', 'model'], ['service', 'outcome']],
+          Dimensions: [['service', 'model'], ['service', 'outcome'], ['service', 'consumer'], ['service']],
           Metrics: [
             { Name: 'Requests', Unit: 'Count' }, { Name: 'Errors', Unit: 'Count' }, { Name: 'ModelLatency', Unit: 'Milliseconds' },
             { Name: 'ModelRetries', Unit: 'Count' }, { Name: 'StaleServes', Unit: 'Count' },
           ],
         }],
       },
-      service: 'contract-adapter', model: 'iris', outcome: 'UPSTREAM_ERROR', Requests: 1, Errors: 1, ModelLatency: 2.5, ModelRetries: 1, StaleServes: 1,
+      service: 'contract-adapter', model: 'iris', outcome: 'UPSTREAM_ERROR', consumer: 'team-a', Requests: 1, Errors: 1, ModelLatency: 2.5, ModelRetries: 1, StaleServes: 1,
     });
   });
 
