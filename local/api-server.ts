@@ -2,11 +2,16 @@
 // event and one invocation of the handler, and the handler's result goes back as HTTP.
 // What API Gateway does on its own is imitated too: the 10 MB body cap (413), the 29 s
 // integration timeout (504) and a 502 when the function fails or answers nonsense, all in
-// the contract's error shape, worded as the stack's gateway responses word them.
+// the contract's error shape, worded as the stack's gateway responses word them. Requests are
+// not queued: they run concurrently, each invocation in its own InvokeStore context as the
+// Lambda runtime enters one (invocation.ts), so the process is one execution environment
+// serving many invocations at once, as on Lambda Managed Instances when
+// AWS_LAMBDA_MAX_CONCURRENCY is set (local mode sets it).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { invocationRunner } from './invocation.ts';
 import { API_GATEWAY_BUDGET_MS, createLambdaContext } from './lambda-context.ts';
 import { CONTRACT_RESOURCES, fromLambdaResult, toRestApiEvent } from './rest-event.ts';
 
@@ -114,6 +119,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const budgetMs = options.budgetMs ?? API_GATEWAY_BUDGET_MS;
   const resources = options.resources ?? CONTRACT_RESOURCES;
   const log = options.log ?? (() => {});
+  const { run } = await invocationRunner();
 
   const send = (
     req: IncomingMessage,
@@ -156,7 +162,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     try {
       return await Promise.race([
         Promise.resolve()
-          .then(() => options.handler(event, context))
+          .then(() => run({ requestId: context.awsRequestId }, () => options.handler(event, context)))
           .then(
             (result) => ({ ok: true as const, result }),
             (error: unknown) => ({ ok: false as const, error }),
