@@ -4,6 +4,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { AdapterApi } from './adapter-api.ts';
 import { AdapterFunction } from './adapter-function.ts';
+import { ManagedInstances } from './managed-instances.ts';
 import { ModelParameters } from './model-parameters.ts';
 import { AdapterNetwork } from './network.ts';
 import { Operations } from './operations.ts';
@@ -33,18 +34,30 @@ export class AdapterStack extends Stack {
     });
 
     const fn = settings.function;
+    const { compute } = settings;
     const handler = new AdapterFunction(this, 'Handler', {
       entry: 'lambda/handler.ts',
       // contract.md's "Lambda environment" table.
       environment: lambdaEnvironment(fn),
-      memorySize: fn.memorySize,
+      memorySize: compute.kind === 'managed-instances' ? compute.memorySize : fn.memorySize,
       timeout: Duration.seconds(fn.timeoutSeconds),
       reservedConcurrency: fn.reservedConcurrency,
       logRetention,
       vpc: network.vpc,
       subnets: network.subnets,
       securityGroup: network.functionSecurityGroup,
+      onManagedInstances: compute.kind === 'managed-instances',
     });
+    if (compute.kind === 'managed-instances') {
+      const instances = new ManagedInstances(this, 'ManagedInstances', {
+        settings: compute,
+        subnets: network.subnets,
+        securityGroup: network.functionSecurityGroup,
+        logRetention,
+      });
+      instances.attach(handler);
+      new CfnOutput(this, 'CapacityProvider', { value: instances.capacityProvider.capacityProviderName, description: 'The Lambda Managed Instances capacity provider' });
+    }
 
     const parameters = new ModelParameters(this, 'ModelParameters', { prefix, models: settings.parameters.models });
     parameters.grantRead(handler, settings.parameters.parameterKmsKeyArn);

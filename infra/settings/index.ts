@@ -6,6 +6,8 @@ import { ALARM_KEYS, readAlarmSettings } from './alarms.ts';
 import type { AlarmSettings } from './alarms.ts';
 import { API_KEYS, readApiSettings } from './api.ts';
 import type { ApiSettings } from './api.ts';
+import { COMPUTE_KEYS, readComputeSettings } from './compute.ts';
+import type { ComputeSettings } from './compute.ts';
 import { FUNCTION_KEYS, readFunctionSettings } from './function.ts';
 import type { FunctionSettings } from './function.ts';
 import { NETWORK_KEYS, readNetworkSettings } from './network.ts';
@@ -17,8 +19,8 @@ import type { Problem } from './reader.ts';
 import { readStackSettings, STACK_KEYS } from './stack.ts';
 import type { StackSettings } from './stack.ts';
 
-export { ALARM_KEYS, API_KEYS, FUNCTION_KEYS, NETWORK_KEYS, PARAMETER_KEYS, STACK_KEYS };
-export type { AlarmSettings, ApiSettings, FunctionSettings, NetworkSettings, ParameterSettings, StackSettings };
+export { ALARM_KEYS, API_KEYS, COMPUTE_KEYS, FUNCTION_KEYS, NETWORK_KEYS, PARAMETER_KEYS, STACK_KEYS };
+export type { AlarmSettings, ApiSettings, ComputeSettings, FunctionSettings, NetworkSettings, ParameterSettings, StackSettings };
 export { INTEGRATION_TIMEOUT_SECONDS } from './api.ts';
 export type { EndpointKind, QuotaPeriod } from './api.ts';
 export { ENVIRONMENT_CONTEXT, lambdaEnvironment } from './function.ts';
@@ -52,6 +54,11 @@ export const SETTING_KEYS = [
   'memorySize',
   'timeoutSeconds',
   'reservedConcurrency',
+  'compute',
+  'maxConcurrency',
+  'maxVCpuCount',
+  'minExecutionEnvironments',
+  'maxExecutionEnvironments',
   'logRetentionDays',
   'parameterCacheTtlSeconds',
   'upstreamTimeoutMs',
@@ -67,6 +74,7 @@ export const SETTING_KEYS = [
   | (typeof PARAMETER_KEYS)[number]
   | (typeof API_KEYS)[number]
   | (typeof FUNCTION_KEYS)[number]
+  | (typeof COMPUTE_KEYS)[number]
   | (typeof ALARM_KEYS)[number]
 )[];
 
@@ -87,6 +95,8 @@ export interface Settings {
   readonly function: FunctionSettings;
   /** Operations'. */
   readonly alarms: AlarmSettings;
+  /** Lambda's default model, or Lambda Managed Instances (ManagedInstances'). */
+  readonly compute: ComputeSettings;
 }
 
 /** Every problem found, one per line, so an operator fixes them all in one go. */
@@ -110,10 +120,11 @@ export function parseSettings(context: SettingsContext): Settings {
   const api = readApiSettings(read);
   const fn = readFunctionSettings(read, { parameterPrefix: stack.parameterPrefix, network });
   const alarms = readAlarmSettings(read);
+  const compute = readComputeSettings(read);
 
   if (problems.length > 0) {
     const order = (problem: Problem): number => SETTING_KEYS.indexOf(problem.key as SettingKey);
     throw new SettingsError(problems.toSorted((a, b) => order(a) - order(b)).map((problem) => problem.text));
   }
-  return { stack, network, parameters, api, function: fn, alarms };
+  return { stack, network, parameters, api, function: fn, alarms, compute };
 }

@@ -13,6 +13,8 @@ const configurations = {
   demo: synthesize(),
   full: synthesize(documentedFullContext()),
   private: synthesize({ endpointType: 'PRIVATE', apiVpcEndpointIds: ['vpce-0a1b2c3d4e5f60718'] }),
+  'managed-instances': synthesize({ compute: 'managed-instances' }),
+  'managed-instances-full': synthesize({ ...documentedFullContext(), reservedConcurrency: undefined, memorySize: 4096, compute: 'managed-instances' }),
 };
 
 interface Finding {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import {
   ALARM_KEYS,
   API_KEYS,
+  COMPUTE_KEYS,
   DEMO_VPC_CIDR,
   FUNCTION_KEYS,
   NETWORK_KEYS,
@@ -209,7 +210,7 @@ describe('parameterPrefix', () => {
 
 describe('SETTING_KEYS', () => {
   it("is every construct's keys, each once", () => {
-    const groups = [STACK_KEYS, NETWORK_KEYS, PARAMETER_KEYS, API_KEYS, FUNCTION_KEYS, ALARM_KEYS].flat();
+    const groups = [STACK_KEYS, NETWORK_KEYS, PARAMETER_KEYS, API_KEYS, FUNCTION_KEYS, COMPUTE_KEYS, ALARM_KEYS].flat();
     assert.equal(new Set(groups).size, groups.length, 'a key read by two constructs');
     assert.deepEqual([...SETTING_KEYS].sort(), [...groups].sort());
   });
