@@ -11,10 +11,12 @@
 //               (a pause of the machine lands on both; at saturation a closed loop's latency
 //               is only its queue, 128 ÷ throughput, and LMI scales out on CPU before that);
 //   memory      this process's RSS after a collection in each thread, after every handler
-//               round: its level at the end, and its growth from the first round's end (by
-//               then the process has grown to its working size under 128 invocations in
-//               flight: V8's heaps and undici's buffers in three threads) to the last's; the
-//               threads' heap in use after a collection, the soak's measure, beside it.
+//               round: its level at the end, and its growth from its working size to the end.
+//               The working size is the RSS after the first round that ends 10 s or more into
+//               the handler's load (the first round on a run shorter than 20 s): V8 grows the
+//               threads' heaps (their committed size, not what is in use) over the first
+//               seconds under 128 invocations in flight, and keeps them. The threads' heap in
+//               use after a collection, the soak's measure, is beside it.
 // Child process: MODEL_URL (a model with 20 ms latency), LMI_SECONDS (handler time under load,
 // split in rounds of 5 s, or in two on a short run), LMI_LATENCY_SECONDS (rounds of 2 s),
 // WARMUP_SECONDS. Needs --expose-gc.
@@ -51,7 +53,7 @@ export interface LmiResult {
     warmRssMb: number;
     firstRoundRssMb: number;
     endRssMb: number;
-    /** From the end of the first handler round to the end of the last. */
+    /** From the working size (the round ending 10 s into the load, or the first on a short run) to the end. */
     rssGrowthMb: number;
     firstRoundHeapMb: number;
     endHeapMb: number;
@@ -151,13 +153,16 @@ export async function main(): Promise<LmiResult> {
     const rssAfterRound: number[] = [];
     let end = warm;
     let first: typeof warm | undefined;
+    let handlerMs = 0;
+    const settledMs = handlerSeconds >= 20 ? 10_000 : 0;
     for (let r = 0; r < roundCount; r++) {
       const order: LmiVariant[] = r % 2 === 0 ? ['handler', 'floor'] : ['floor', 'handler'];
       for (const variant of order) {
         rounds.push(await closed(variant, roundMs));
         if (variant === 'handler') {
           end = await memory();
-          first ??= end;
+          handlerMs += roundMs;
+          if (handlerMs >= settledMs) first ??= end;
           rssAfterRound.push(end.rss / MB);
         }
       }
