@@ -10,7 +10,13 @@ export type Key =
   | 'bundle_bytes_min'
   | 'bundle_bytes_gzip'
   | 'cold_import_ms_over_empty'
-  | 'ssm_calls_per_10k_requests';
+  | 'ssm_calls_per_10k_requests'
+  | 'lmi_rps'
+  | 'lmi_rps_ratio_to_floor_proxy'
+  | 'lmi_added_ms_p99'
+  | 'lmi_cpu_us_per_request'
+  | 'lmi_rss_mb'
+  | 'lmi_rss_growth_mb';
 
 export const KEYS: Key[] = [
   'handler_added_us_p50',
@@ -21,6 +27,12 @@ export const KEYS: Key[] = [
   'bundle_bytes_gzip',
   'cold_import_ms_over_empty',
   'ssm_calls_per_10k_requests',
+  'lmi_rps',
+  'lmi_rps_ratio_to_floor_proxy',
+  'lmi_added_ms_p99',
+  'lmi_cpu_us_per_request',
+  'lmi_rss_mb',
+  'lmi_rss_growth_mb',
 ];
 
 export interface Target {
@@ -47,6 +59,12 @@ const LABELS: Record<Key, string> = {
   bundle_bytes_gzip: 'bundle, gzipped (bytes)',
   cold_import_ms_over_empty: 'cold import + first answer over empty (ms)',
   ssm_calls_per_10k_requests: 'SSM calls per 10k requests',
+  lmi_rps: 'LMI shape (2 threads × 64): req/s',
+  lmi_rps_ratio_to_floor_proxy: 'LMI shape req/s ÷ floor proxy, same shape',
+  lmi_added_ms_p99: 'LMI shape added latency p99 (ms)',
+  lmi_cpu_us_per_request: 'LMI shape CPU per request (µs)',
+  lmi_rss_mb: 'LMI shape RSS at the end (MB)',
+  lmi_rss_growth_mb: 'LMI shape RSS growth (MB)',
 };
 
 export function isMet(value: number, target: Target): boolean {
@@ -55,7 +73,7 @@ export function isMet(value: number, target: Target): boolean {
 
 const format = (key: Key, value: number): string => {
   if (key.startsWith('bundle_bytes')) return `${Math.round(value).toLocaleString('en-US')}`;
-  if (key === 'local_rps_ratio_to_floor_proxy') return value.toFixed(2);
+  if (key === 'local_rps_ratio_to_floor_proxy' || key === 'lmi_rps_ratio_to_floor_proxy') return value.toFixed(2);
   if (key === 'ssm_calls_per_10k_requests') return String(value);
   return value.toFixed(Math.abs(value) < 100 ? 1 : 0);
 };
@@ -140,14 +158,16 @@ export function svg(results: Results, baseline?: Results): string {
     const ok = results.met[key] === true;
     parts.push(`<text x="12" y="${y + rowH / 2 + 4}">${escape(LABELS[key])}</text>`);
     let barY = y + 8;
+    // A baseline that predates the figure has no bar for it.
+    const before = baseline?.[key] as number | undefined;
     if (baseline) {
-      parts.push(`<rect x="${x0}" y="${barY}" width="${bar(baseline[key] / target.value)}" height="8" fill="#bbb"/>`);
+      if (before !== undefined) parts.push(`<rect x="${x0}" y="${barY}" width="${bar(before / target.value)}" height="8" fill="#bbb"/>`);
       barY += 11;
     }
     parts.push(`<rect x="${x0}" y="${barY}" width="${bar(value / target.value)}" height="14" fill="${ok ? '#2e7d32' : '#c62828'}"/>`);
     // Past twice the target the bar stops at the edge; an arrow says it goes on.
     if (value / target.value > 2) parts.push(`<text x="${x0 + barW - 10}" y="${barY + 11}" fill="#fff">▶</text>`);
-    const text = `${format(key, value)}${baseline ? ` (was ${format(key, baseline[key])})` : ''}  ${target.text}`;
+    const text = `${format(key, value)}${baseline ? ` (was ${cell(key, before)})` : ''}  ${target.text}`;
     parts.push(`<text x="${x0 + barW + 8}" y="${y + rowH / 2 + 4}">${escape(text)}</text>`);
   });
   const lineX = x0 + scale;

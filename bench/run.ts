@@ -5,6 +5,8 @@
 //   node bench/run.ts --record          also record it: bench/results/latest.{json,md,svg} and a dated copy
 //   node bench/run.ts --save-baseline   record it, and keep it as baseline.json / baseline.md
 //   BENCH_QUICK=1 node bench/run.ts     fewer and shorter rounds, for trying the bench itself
+//   BENCH_LMI_SECONDS=60 node bench/run.ts   the managed-instances scenario's handler under load
+//                                       for 60 s (default 6 s, 2 s quick), its memory figures too
 // (`npm run bench -- --record` passes the flag through npm.)
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -19,7 +21,9 @@ import { KEYS, isMet, markdown, svg, type Key, type Results, type Target } from 
 import { buildBundles, coldRun, type ColdRun } from './scenarios/cold-start.ts';
 import type { LatencyResult } from './scenarios/latency.ts';
 import { CONNECTIONS, measureLoad } from './scenarios/load.ts';
+import type { LmiResult } from './scenarios/managed-instances.ts';
 import type { SsmRound } from './scenarios/ssm-traffic.ts';
+import { SOAK_MAX_HEAP_GROWTH_MB } from './lib/memory-bound.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const saveBaseline = process.argv.includes('--save-baseline');
@@ -31,8 +35,9 @@ if (unknownFlags.length > 0) {
   process.exit(2);
 }
 const PLAN = quick
-  ? { latency: { rounds: 3, requests: 1000, warmup: 500 }, load: { rounds: 2, durationS: 2, warmupS: 1 }, cold: 3, ssm: 1 }
-  : { latency: { rounds: 5, requests: 4000, warmup: 2000 }, load: { rounds: 5, durationS: 5, warmupS: 2 }, cold: 8, ssm: 3 };
+  ? { latency: { rounds: 3, requests: 1000, warmup: 500 }, load: { rounds: 2, durationS: 2, warmupS: 1 }, cold: 3, ssm: 1, lmi: { seconds: 2, latencySeconds: 2, warmupS: 1 } }
+  : { latency: { rounds: 5, requests: 4000, warmup: 2000 }, load: { rounds: 5, durationS: 5, warmupS: 2 }, cold: 8, ssm: 3, lmi: { seconds: 6, latencySeconds: 6, warmupS: 2 } };
+if (process.env.BENCH_LMI_SECONDS) PLAN.lmi.seconds = Number(process.env.BENCH_LMI_SECONDS);
 
 const say = (line: string): void => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
 const started = performance.now();
@@ -91,6 +96,22 @@ try {
   });
   for (const r of ssmRounds) if (r.failed > 0) throw new Error(`ssm scenario: ${r.failed} requests failed`);
 
+  // 5. Lambda Managed Instances' shape: 2 worker threads × 64 invocations in flight, a 20 ms model.
+  say(`managed instances: 2 threads × 64 in flight, 20 ms model, handler under load for ${PLAN.lmi.seconds} s`);
+  const slowModel = await startChild<{ url: string }>('servers/model.ts', { env: { MODEL_LATENCY_MS: '20' } });
+  const lmi = await runChild<LmiResult>('scenarios/managed-instances.ts', {
+    env: {
+      MODEL_URL: slowModel.info.url,
+      LMI_SECONDS: String(PLAN.lmi.seconds),
+      LMI_LATENCY_SECONDS: String(PLAN.lmi.latencySeconds),
+      WARMUP_SECONDS: String(PLAN.lmi.warmupS),
+    },
+    execArgv: ['--expose-gc'],
+  }).finally(() => slowModel.stop());
+  const lmiRounds = (variant: 'handler' | 'floor') => lmi.rounds.filter((r) => r.variant === variant);
+  const lmiPairs = lmiRounds('handler').map((h, i) => ({ handler: h, floor: lmiRounds('floor')[i]! }));
+  for (const r of lmi.rounds) if (r.failed > 0) throw new Error(`managed-instances scenario: ${r.failed} ${r.variant} invocations failed`);
+
   // Figures: per-round differences and ratios, then the median across rounds.
   const perRound = (f: (r: LatencyResult['rounds'][number]) => number): Figure => figure(latency.rounds.map(f));
   const emptyAnswered = median(cold.empty.map((r) => r.answeredMs));
@@ -103,6 +124,12 @@ try {
     bundle_bytes_gzip: figure([bundles.adapter.bytesGzip]),
     cold_import_ms_over_empty: figure(cold.adapter.map((r) => r.answeredMs - emptyAnswered)),
     ssm_calls_per_10k_requests: figure(ssmRounds.map((r) => r.calls)),
+    lmi_rps: figure(lmiRounds('handler').map((r) => r.rps)),
+    lmi_rps_ratio_to_floor_proxy: figure(lmiPairs.map((p) => p.handler.rps / p.floor.rps)),
+    lmi_added_ms_p99: figure(lmi.latency.rounds.map((r) => r.addedP99Ms)),
+    lmi_cpu_us_per_request: figure(lmiRounds('handler').map((r) => r.cpuUsPerRequest)),
+    lmi_rss_mb: figure([lmi.memory.endRssMb]),
+    lmi_rss_growth_mb: figure([lmi.memory.rssGrowthMb]),
   };
   const allowedSsmCalls = Math.max(...ssmRounds.map((r) => r.allowedCalls));
   // The performance budget (DEVELOPERS.md): handler p50 and CPU per request, the cold start, the
@@ -118,6 +145,9 @@ try {
       value: allowedSsmCalls,
       text: `≤ ${allowedSsmCalls} (1 refresh per TTL period + 1)`,
     },
+    lmi_rps_ratio_to_floor_proxy: { op: '>=', value: 0.5, text: '≥ 0.5' },
+    lmi_added_ms_p99: { op: '<=', value: 5, text: '≤ 5' },
+    lmi_rss_growth_mb: { op: '<=', value: SOAK_MAX_HEAP_GROWTH_MB, text: `≤ ${SOAK_MAX_HEAP_GROWTH_MB} (the soak's bound)` },
   };
   const values = Object.fromEntries(KEYS.map((key) => [key, round(spread[key].median, 2)])) as Record<Key, number>;
   const met = Object.fromEntries(
@@ -162,6 +192,7 @@ try {
         rounds: cold,
       },
       ssm: { rounds: ssmRounds },
+      lmi,
     },
     machine: {
       cpus: cpus().length,

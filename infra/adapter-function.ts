@@ -80,6 +80,18 @@ export interface AdapterFunctionProps {
   readonly vpc: IVpc;
   readonly subnets: readonly ISubnet[];
   readonly securityGroup: ISecurityGroup;
+  /**
+   * The function will run on Lambda Managed Instances (managed-instances.ts): its network is the
+   * capacity provider's (the same subnets and security group), so it gets no VPC configuration
+   * of its own and no permission to manage network interfaces.
+   */
+  readonly onManagedInstances?: boolean;
+  /**
+   * On Lambda Managed Instances: the execution environments each published version keeps and
+   * may grow to (the versions the `live` alias points at, deployment.ts, are what API Gateway
+   * invokes).
+   */
+  readonly versionScaling?: { readonly minExecutionEnvironments: number; readonly maxExecutionEnvironments: number | undefined };
 }
 
 /**
@@ -114,15 +126,14 @@ export class AdapterFunction extends NodejsFunction {
       tracing: Tracing.ACTIVE,
       logGroup,
       role,
-      vpc: props.vpc,
-      vpcSubnets: { subnets: [...props.subnets] },
-      securityGroups: [props.securityGroup],
+      ...(props.onManagedInstances ? {} : { vpc: props.vpc, vpcSubnets: { subnets: [...props.subnets] }, securityGroups: [props.securityGroup] }),
       // No --enable-source-maps: with it Node reads and parses the 1.2 MB map at every cold
       // start (8 to 10 ms with the bench's cold runner), for stack traces that no log line
       // carries (errors are logged by class and code). The map ships beside the bundle, and
       // NODE_OPTIONS=--enable-source-maps on the function turns it back on (docs/deploy.md).
       environment: { ...props.environment },
       bundling: ADAPTER_BUNDLING,
+      ...(props.versionScaling ? { currentVersionOptions: { ...props.versionScaling } } : {}),
     });
 
     role.addToPrincipalPolicy(
@@ -131,7 +142,7 @@ export class AdapterFunction extends NodejsFunction {
         resources: [logGroup.logGroupArn],
       }),
     );
-    role.addToPrincipalPolicy(
+    if (!props.onManagedInstances) role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: [
           'ec2:CreateNetworkInterface',
@@ -148,7 +159,7 @@ export class AdapterFunction extends NodejsFunction {
     Validations.of(defaultPolicy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Only X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and the EC2 network-interface actions Lambda uses to attach the function to the VPC, none of which support resource-level permissions; everything else in this policy names its resources.',
+        'Only X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, on Lambda\'s default model, the EC2 network-interface actions Lambda uses to attach the function to the VPC, none of which support resource-level permissions; everything else in this policy names its resources.',
     });
   }
 }

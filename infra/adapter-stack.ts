@@ -6,6 +6,7 @@ import { AdapterApi } from './adapter-api.ts';
 import { AdapterFunction } from './adapter-function.ts';
 import { AdapterDeployment } from './deployment.ts';
 import { AdapterDomain } from './domain.ts';
+import { ManagedInstances } from './managed-instances.ts';
 import { ModelParameters } from './model-parameters.ts';
 import { AdapterNetwork } from './network.ts';
 import { Operations } from './operations.ts';
@@ -44,18 +45,33 @@ export class AdapterStack extends Stack {
     });
 
     const fn = settings.function;
+    const { compute } = settings;
     const handler = new AdapterFunction(this, 'Handler', {
       entry: 'lambda/handler.ts',
       // docs/contract.md's "Lambda environment" table.
       environment: lambdaEnvironment(fn, { consumerApiKeys: new Map(api.keys.map(({ key, consumer }) => [key.keyId, consumer])) }),
-      memorySize: fn.memorySize,
+      memorySize: compute.kind === 'managed-instances' ? compute.memorySize : fn.memorySize,
       timeout: Duration.seconds(fn.timeoutSeconds),
       reservedConcurrency: fn.reservedConcurrency,
       logRetention,
       vpc: network.vpc,
       subnets: network.subnets,
       securityGroup: network.functionSecurityGroup,
+      onManagedInstances: compute.kind === 'managed-instances',
+      ...(compute.kind === 'managed-instances'
+        ? { versionScaling: { minExecutionEnvironments: compute.minExecutionEnvironments, maxExecutionEnvironments: compute.maxExecutionEnvironments } }
+        : {}),
     });
+    if (compute.kind === 'managed-instances') {
+      const instances = new ManagedInstances(this, 'ManagedInstances', {
+        settings: compute,
+        subnets: network.subnets,
+        securityGroup: network.functionSecurityGroup,
+        logRetention,
+      });
+      instances.attach(handler);
+      new CfnOutput(this, 'CapacityProvider', { value: instances.capacityProvider.capacityProviderName, description: 'The Lambda Managed Instances capacity provider' });
+    }
 
     const parameters = new ModelParameters(this, 'ModelParameters', { prefix, models: settings.parameters.models });
     parameters.grantRead(handler, settings.parameters.parameterKmsKeyArn);

@@ -66,6 +66,10 @@ export function createHandler(appDeps: AppDeps) {
         typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() - settings.deadlineMarginMs : Number.POSITIVE_INFINITY;
 
       const http = readHttpRequest(event);
+      // Every Powertools line of this request carries its correlation id. The Logger keeps
+      // temporary keys per invocation (in the InvokeStore when invocations share a thread, as
+      // on LMI and in local mode), and resetKeys drops them when the invocation ends.
+      if (http.requestId !== '') telemetry.logger.setCorrelationId(http.requestId);
       const read = readRequest(http, settings);
       let answer: RouteAnswer;
       if (read.ok) answer = await route(read.request, { timeLeft, signal });

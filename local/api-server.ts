@@ -6,12 +6,17 @@
 // them, it also checks API keys (x-api-key, 403 for a missing or unknown one; the key's id goes
 // into the event, as API Gateway puts it there) and runs a TOKEN authorizer before them, as
 // API Gateway does with auth=jwt: 401 for a missing or refused token, 403 for a Deny, 500 when
-// the authorizer fails. Unlike API Gateway it caches no authorizer answer.
+// the authorizer fails. Unlike API Gateway it caches no authorizer answer. Requests are not
+// queued: they run concurrently, each invocation in its own InvokeStore context as the Lambda
+// runtime enters one (invocation.ts), so the process is one execution environment serving
+// many invocations at once, as on Lambda Managed Instances when AWS_LAMBDA_MAX_CONCURRENCY is
+// set (local mode sets it).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { BEARER_TOKEN_PATTERN } from '../lambda/authorizer/environment.ts';
+import { invocationRunner } from './invocation.ts';
 import { API_GATEWAY_BUDGET_MS, createLambdaContext } from './lambda-context.ts';
 import { CONTRACT_RESOURCES, fromLambdaResult, groupHeaders, methodArn, toRestApiEvent } from './rest-event.ts';
 
@@ -163,6 +168,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const budgetMs = options.budgetMs ?? API_GATEWAY_BUDGET_MS;
   const resources = options.resources ?? CONTRACT_RESOURCES;
   const log = options.log ?? (() => {});
+  const { run } = await invocationRunner();
 
   const send = (
     req: IncomingMessage,
@@ -205,7 +211,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     try {
       return await Promise.race([
         Promise.resolve()
-          .then(() => options.handler(event, context))
+          .then(() => run({ requestId: context.awsRequestId }, () => options.handler(event, context)))
           .then(
             (result) => ({ ok: true as const, result }),
             (error: unknown) => ({ ok: false as const, error }),

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createTokenAuthorizer, type AuthorizerSettings } from '../lambda/authorizer/authorizer.ts';
 import { CONSUMER_NAME_PATTERN } from '../lambda/observability/consumer.ts';
 import { startApiServer, type ApiServer, type RestApiHandler, type TokenAuthorizerHandler } from './api-server.ts';
+import { DEFAULT_MAX_CONCURRENCY, invocationRunner } from './invocation.ts';
 import { DEMO_ADDRESSES, demoUrl, type DemoKey } from './demo-addresses.ts';
 import { DEFAULT_DEMO_PORTS, DEMO_EXAMPLES, DEMO_STARTERS, startDemoModels, type DemoModels, type DemoPorts, type DemoService } from './demo-models.ts';
 import { defaultDemoParameters } from './demo-parameters.ts';
@@ -238,16 +239,19 @@ export function localConsumers(options: LocalOptions, env: Record<string, string
 // the same process would silently run with the first one's SSM endpoint.
 let loadedWith: string | undefined;
 
-async function loadHandler(env: Record<string, string>): Promise<RestApiHandler> {
+async function loadHandler(env: Record<string, string>): Promise<{ handler: RestApiHandler; concurrent: boolean }> {
   const snapshot = JSON.stringify(env);
   if (loadedWith !== undefined && loadedWith !== snapshot) {
     throw new Error('startLocal: the handler is already loaded with other settings; run one local mode per process');
   }
   Object.assign(process.env, env);
   loadedWith = snapshot;
+  // As the runtime does, the InvokeStore exists before the handler's init runs: with
+  // AWS_LAMBDA_MAX_CONCURRENCY set, Powertools' Logger needs it from its constructor on.
+  const { concurrent } = await invocationRunner();
   const module = (await import(HANDLER_MODULE)) as { handler?: unknown };
   if (typeof module.handler !== 'function') throw new Error('lambda/handler.ts does not export a handler function');
-  return module.handler as RestApiHandler;
+  return { handler: module.handler as RestApiHandler, concurrent };
 }
 
 export async function startLocal(options: LocalOptions = {}): Promise<LocalMode> {
@@ -339,7 +343,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
       AWS_LAMBDA_INITIALIZATION_TYPE: env.AWS_LAMBDA_INITIALIZATION_TYPE || 'on-demand',
       // What the stack writes from its consumers: each key's id -> its consumer.
       ...(consumers ? { CONSUMER_API_KEYS: JSON.stringify(Object.fromEntries(Object.keys(consumers).map((name) => [localKeyId(name), name]))) } : {}),
+      // Concurrent requests interleave in this one thread, as on Lambda Managed Instances: with
+      // this set, the InvokeStore keeps each invocation's context apart (an AsyncLocalStorage)
+      // and Powertools keeps its per-invocation state there (api-server.ts enters a context per
+      // invocation, as the runtime does). It is not a cap: local mode takes every request.
+      AWS_LAMBDA_MAX_CONCURRENCY: env.AWS_LAMBDA_MAX_CONCURRENCY || DEFAULT_MAX_CONCURRENCY,
     });
+    if (!handler.concurrent) {
+      notices.push('the InvokeStore of this process was made before AWS_LAMBDA_MAX_CONCURRENCY was set: concurrent requests share one invocation context');
+    }
 
     let authorizer: TokenAuthorizerHandler | undefined;
     if (auth) {
@@ -351,7 +363,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalMode>
     const apiKeys = consumers ? new Map(Object.entries(consumers).map(([name, key]) => [key, localKeyId(name)])) : undefined;
     if (consumers) notices.push(`every route needs the x-api-key of a consumer: ${Object.keys(consumers).join(', ')}`);
     const api: ApiServer = await listenOn('PORT', settings.port, flexible('PORT'), (port) =>
-      startApiServer({ handler, port, log, ...(authorizer ? { authorizer } : {}), ...(apiKeys ? { apiKeys } : {}) }),
+      startApiServer({ handler: handler.handler, port, log, ...(authorizer ? { authorizer } : {}), ...(apiKeys ? { apiKeys } : {}) }),
     );
     closers.push(() => api.close());
     if (settings.port !== 0 && api.port !== settings.port) notices.unshift(`port ${settings.port} is in use: the API is on port ${api.port} instead (set PORT to choose one)`);

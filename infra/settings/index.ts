@@ -15,6 +15,8 @@ import { DEPLOYMENT_KEYS, readDeploymentSettings } from './deployment.ts';
 import type { DeploymentSettings } from './deployment.ts';
 import { DOMAIN_KEYS, readDomainSettings } from './domain.ts';
 import type { DomainSettings } from './domain.ts';
+import { COMPUTE_KEYS, readComputeSettings } from './compute.ts';
+import type { ComputeSettings } from './compute.ts';
 import { FUNCTION_KEYS, readFunctionSettings } from './function.ts';
 import type { FunctionSettings } from './function.ts';
 import { NETWORK_KEYS, readNetworkSettings } from './network.ts';
@@ -26,11 +28,12 @@ import type { Problem } from './reader.ts';
 import { readStackSettings, STACK_KEYS } from './stack.ts';
 import type { StackSettings } from './stack.ts';
 
-export { ALARM_KEYS, API_KEYS, AUTH_KEYS, CONSUMER_KEYS, DEPLOYMENT_KEYS, DOMAIN_KEYS, FUNCTION_KEYS, NETWORK_KEYS, PARAMETER_KEYS, STACK_KEYS };
+export { ALARM_KEYS, API_KEYS, AUTH_KEYS, COMPUTE_KEYS, CONSUMER_KEYS, DEPLOYMENT_KEYS, DOMAIN_KEYS, FUNCTION_KEYS, NETWORK_KEYS, PARAMETER_KEYS, STACK_KEYS };
 export type {
   AlarmSettings,
   ApiSettings,
   AuthSettings,
+  ComputeSettings,
   ConsumerSettings,
   DeploymentSettings,
   DomainSettings,
@@ -88,6 +91,11 @@ export const SETTING_KEYS = [
   'memorySize',
   'timeoutSeconds',
   'reservedConcurrency',
+  'compute',
+  'maxConcurrency',
+  'maxVCpuCount',
+  'minExecutionEnvironments',
+  'maxExecutionEnvironments',
   'deployment',
   'logRetentionDays',
   'parameterCacheTtlSeconds',
@@ -107,6 +115,7 @@ export const SETTING_KEYS = [
   | (typeof AUTH_KEYS)[number]
   | (typeof DOMAIN_KEYS)[number]
   | (typeof FUNCTION_KEYS)[number]
+  | (typeof COMPUTE_KEYS)[number]
   | (typeof DEPLOYMENT_KEYS)[number]
   | (typeof ALARM_KEYS)[number]
 )[];
@@ -136,6 +145,8 @@ export interface Settings {
   readonly function: FunctionSettings;
   /** Operations'. */
   readonly alarms: AlarmSettings;
+  /** Lambda's default model, or Lambda Managed Instances (ManagedInstances'). */
+  readonly compute: ComputeSettings;
 }
 
 /** Every problem found, one per line, so an operator fixes them all in one go. */
@@ -163,10 +174,11 @@ export function parseSettings(context: SettingsContext): Settings {
   const fn = readFunctionSettings(read, { parameterPrefix: stack.parameterPrefix, network });
   const deployment = readDeploymentSettings(read);
   const alarms = readAlarmSettings(read);
+  const compute = readComputeSettings(read);
 
   if (problems.length > 0) {
     const order = (problem: Problem): number => SETTING_KEYS.indexOf(problem.key as SettingKey);
     throw new SettingsError(problems.toSorted((a, b) => order(a) - order(b)).map((problem) => problem.text));
   }
-  return { stack, network, parameters, api, consumers, auth, domain, function: fn, deployment, alarms };
+  return { stack, network, parameters, api, consumers, auth, domain, function: fn, deployment, alarms, compute };
 }

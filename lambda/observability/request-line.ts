@@ -11,7 +11,10 @@
 //   message           "request"
 //   timestamp         ISO 8601, UTC, in milliseconds
 //   service           POWERTOOLS_SERVICE_NAME
-//   cold_start        true on the first invocation of an execution environment (not with provisioned concurrency)
+//   cold_start        true on the first invocation of an execution environment; never with
+//                     provisioned concurrency or on Lambda Managed Instances, whose
+//                     environments (each of their worker threads runs this module's init)
+//                     are initialized before they get any invocation
 //   function_name     the Lambda function's name
 //   function_request_id  Lambda's request id for the invocation
 //   xray_trace_id     when Lambda traces the invocation
@@ -50,10 +53,21 @@ export interface Invocation {
   awsRequestId?: string | undefined;
 }
 
+/**
+ * AWS_LAMBDA_INITIALIZATION_TYPE values whose environments are initialized ahead of traffic,
+ * so that no invocation waits for an init: provisioned concurrency, and Lambda Managed
+ * Instances (where each worker thread of an environment imports the handler before the
+ * environment takes invocations, and then serves many of them at once).
+ */
+const INITIALIZED_AHEAD = new Set(['provisioned-concurrency', 'lambda-managed-instances']);
+
 export class RequestLines {
   readonly #options: RequestLineOptions;
   readonly #write: (level: Level, text: string) => void;
-  #coldStart = process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== 'provisioned-concurrency';
+  // Per module instance: per process on Lambda's default model, per worker thread on LMI. It
+  // is read and cleared in one synchronous step, so of invocations that interleave exactly one
+  // takes it.
+  #coldStart = !INITIALIZED_AHEAD.has(process.env.AWS_LAMBDA_INITIALIZATION_TYPE?.trim() ?? '');
 
   constructor(options: RequestLineOptions) {
     this.#options = options;

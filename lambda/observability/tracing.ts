@@ -33,7 +33,10 @@ export function xraySubsegments(tracer: Tracer): Traced {
     } finally {
       subsegment.close();
       // A refresh may outlive the request that started it: put the parent back only if
-      // nothing has moved on since, never over a later invocation's segment.
+      // nothing has moved on since, never over a later invocation's segment. When invocations
+      // share a thread (AWS_LAMBDA_MAX_CONCURRENCY set, as on LMI), Powertools keeps the active
+      // segment per invocation in the InvokeStore, so getSegment and setSegment here only ever
+      // see this invocation's segments.
       if (tracer.getSegment() === subsegment) tracer.setSegment(parent);
     }
   };

@@ -7,6 +7,12 @@
 // text) can test a guessed tag against them. Requests are correlated across systems by the
 // request id, not by the tag.
 //
+// "When the container starts" is when this module is initialized: once per process on
+// Lambda's default model, once per worker thread on Lambda Managed Instances (each thread
+// imports the handler), so two threads of one LMI environment hash a tag differently. The
+// hasher holds only its pads, never written after it is made: invocations that interleave
+// share it safely, each call building its own buffers.
+//
 // The HMAC is RFC 2104's construction over node:crypto's one-shot `hash`, with the key's
 // inner and outer pads computed once: `createHmac` sets up an OpenSSL context per call, which
 // cost 12 µs a request here against 2 µs for this (test/lambda/unit/observability.test.ts

@@ -17,6 +17,8 @@ const configurations = {
   // on the full context, and allAtOnce.
   jwt: synthesize({ ...documentedFullContext(), ...documentedProductionContext(), deployment: 'allAtOnce' }),
   cognito: synthesize({ auth: 'cognito', userPoolArn: 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbCdEf123' }),
+  'managed-instances': synthesize({ compute: 'managed-instances' }),
+  'managed-instances-full': synthesize({ ...documentedFullContext(), reservedConcurrency: undefined, memorySize: 4096, compute: 'managed-instances' }),
 };
 
 interface Finding {

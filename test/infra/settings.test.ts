@@ -5,6 +5,7 @@ import {
   ALARM_KEYS,
   API_KEYS,
   AUTH_KEYS,
+  COMPUTE_KEYS,
   CONSUMER_KEYS,
   DEPLOYMENT_KEYS,
   DOMAIN_KEYS,
@@ -214,7 +215,7 @@ describe('parameterPrefix', () => {
 
 describe('SETTING_KEYS', () => {
   it("is every construct's keys, each once", () => {
-    const groups = [STACK_KEYS, NETWORK_KEYS, PARAMETER_KEYS, API_KEYS, CONSUMER_KEYS, AUTH_KEYS, DOMAIN_KEYS, FUNCTION_KEYS, DEPLOYMENT_KEYS, ALARM_KEYS].flat();
+    const groups = [STACK_KEYS, NETWORK_KEYS, PARAMETER_KEYS, API_KEYS, CONSUMER_KEYS, AUTH_KEYS, DOMAIN_KEYS, FUNCTION_KEYS, COMPUTE_KEYS, DEPLOYMENT_KEYS, ALARM_KEYS].flat();
     assert.equal(new Set(groups).size, groups.length, 'a key read by two constructs');
     assert.deepEqual([...SETTING_KEYS].sort(), [...groups].sort());
   });

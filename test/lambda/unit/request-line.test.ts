@@ -103,6 +103,20 @@ describe('the request line', () => {
     const { requestLines } = lines();
     assert.deepEqual([requestLines.takeColdStart(), requestLines.takeColdStart(), requestLines.takeColdStart()], [true, false, false]);
   });
+
+  test('no cold start where environments are initialized before traffic: provisioned concurrency, Lambda Managed Instances', () => {
+    const before = process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+    try {
+      for (const [type, first] of [['on-demand', true], ['provisioned-concurrency', false], ['lambda-managed-instances', false]] as const) {
+        process.env.AWS_LAMBDA_INITIALIZATION_TYPE = type;
+        const { requestLines } = lines();
+        assert.deepEqual([requestLines.takeColdStart(), requestLines.takeColdStart()], [first, false], type);
+      }
+    } finally {
+      if (before === undefined) delete process.env.AWS_LAMBDA_INITIALIZATION_TYPE;
+      else process.env.AWS_LAMBDA_INITIALIZATION_TYPE = before;
+    }
+  });
 });
 
 describe('the EMF lines', () => {
