@@ -10,6 +10,7 @@ export type Key =
   | 'bundle_bytes_min'
   | 'bundle_bytes_gzip'
   | 'cold_import_ms_over_empty'
+  | 'cold_dependencies_ms_over_empty'
   | 'ssm_calls_per_10k_requests'
   | 'lmi_rps'
   | 'lmi_rps_ratio_to_floor_proxy'
@@ -26,6 +27,7 @@ export const KEYS: Key[] = [
   'bundle_bytes_min',
   'bundle_bytes_gzip',
   'cold_import_ms_over_empty',
+  'cold_dependencies_ms_over_empty',
   'ssm_calls_per_10k_requests',
   'lmi_rps',
   'lmi_rps_ratio_to_floor_proxy',
@@ -58,6 +60,7 @@ const LABELS: Record<Key, string> = {
   bundle_bytes_min: 'bundle, minified (bytes)',
   bundle_bytes_gzip: 'bundle, gzipped (bytes)',
   cold_import_ms_over_empty: 'cold import + first answer over empty (ms)',
+  cold_dependencies_ms_over_empty: 'the same, dependencies only (ms)',
   ssm_calls_per_10k_requests: 'SSM calls per 10k requests',
   lmi_rps: 'LMI shape (2 threads × 64): req/s',
   lmi_rps_ratio_to_floor_proxy: 'LMI shape req/s ÷ floor proxy, same shape',

@@ -76,14 +76,16 @@ try {
   say('cold start: building the bundles as the CDK stack does');
   const bundles = await buildBundles(join(TMP_DIR, 'bundles'));
   const ssm = await startSsmServer({ parameters: () => benchParameters(modelUrl) });
-  const cold: { adapter: ColdRun[]; empty: ColdRun[] } = { adapter: [], empty: [] };
+  const cold: { adapter: ColdRun[]; dependencies: ColdRun[]; empty: ColdRun[] } = { adapter: [], dependencies: [], empty: [] };
   try {
-    say(`cold start: ${PLAN.cold} fresh processes per bundle`);
+    say(`cold start: ${PLAN.cold} fresh processes per bundle (empty, dependencies only, adapter)`);
     for (let r = 0; r < PLAN.cold; r++) {
       cold.empty.push(await coldRun(bundles.empty.file, handlerEnv(ssm.url)));
-      const run = await coldRun(bundles.adapter.file, handlerEnv(ssm.url));
-      if (run.statusCode !== 200) throw new Error(`the bundled handler answered ${run.statusCode} to its first request`);
-      cold.adapter.push(run);
+      for (const name of ['dependencies', 'adapter'] as const) {
+        const run = await coldRun(bundles[name].file, handlerEnv(ssm.url));
+        if (run.statusCode !== 200) throw new Error(`the bundled ${name} handler answered ${run.statusCode} to its first request`);
+        cold[name].push(run);
+      }
     }
   } finally {
     await ssm.close();
@@ -123,6 +125,7 @@ try {
     bundle_bytes_min: figure([bundles.adapter.bytesMin]),
     bundle_bytes_gzip: figure([bundles.adapter.bytesGzip]),
     cold_import_ms_over_empty: figure(cold.adapter.map((r) => r.answeredMs - emptyAnswered)),
+    cold_dependencies_ms_over_empty: figure(cold.dependencies.map((r) => r.answeredMs - emptyAnswered)),
     ssm_calls_per_10k_requests: figure(ssmRounds.map((r) => r.calls)),
     lmi_rps: figure(lmiRounds('handler').map((r) => r.rps)),
     lmi_rps_ratio_to_floor_proxy: figure(lmiPairs.map((p) => p.handler.rps / p.floor.rps)),
@@ -185,9 +188,11 @@ try {
       },
       cold: {
         bundle: bundles.adapter,
+        dependenciesBundle: bundles.dependencies,
         emptyBundle: bundles.empty,
         adapter_answered_ms: figure(cold.adapter.map((r) => r.answeredMs)),
         adapter_imported_ms: figure(cold.adapter.map((r) => r.importedMs)),
+        dependencies_answered_ms: figure(cold.dependencies.map((r) => r.answeredMs)),
         empty_answered_ms: figure(cold.empty.map((r) => r.answeredMs)),
         rounds: cold,
       },

@@ -44,6 +44,9 @@ export const CDK_ESBUILD_OPTIONS = {
 /** The entry the stack deploys (infra/adapter-stack.ts). */
 export const HANDLER_ENTRY = 'lambda/handler.ts';
 
+/** The adapter's dependencies alone, used as on its first request: the floor under its own code. */
+export const DEPENDENCIES_ENTRY = 'bench/lib/dependencies-only-handler.ts';
+
 /** The function's NODE_OPTIONS (infra/adapter-function.ts sets none), which the cold process runs with; a test holds the two together. */
 export const FUNCTION_NODE_OPTIONS = '';
 
@@ -97,9 +100,17 @@ async function bundle(outdir: string, entry: BuildOptions): Promise<BundleFigure
   };
 }
 
-export async function buildBundles(outdir: string): Promise<{ adapter: BundleFigures; empty: BundleFigures }> {
+export interface Bundles {
+  adapter: BundleFigures;
+  /** DEPENDENCIES_ENTRY, built the same way. */
+  dependencies: BundleFigures;
+  empty: BundleFigures;
+}
+
+export async function buildBundles(outdir: string): Promise<Bundles> {
   checkMirrorsInfra();
   const adapter = await bundle(join(outdir, 'adapter'), { entryPoints: [HANDLER_ENTRY] });
+  const dependencies = await bundle(join(outdir, 'dependencies'), { entryPoints: [DEPENDENCIES_ENTRY] });
   const empty = await bundle(join(outdir, 'empty'), {
     stdin: {
       contents: "export const handler = async () => ({ statusCode: 200, body: '{}' });",
@@ -108,7 +119,7 @@ export async function buildBundles(outdir: string): Promise<{ adapter: BundleFig
       sourcefile: 'empty-handler.ts',
     },
   });
-  return { adapter, empty };
+  return { adapter, dependencies, empty };
 }
 
 /** Run in the fresh process: import the bundle, answer one event, report ms since the process began. */
